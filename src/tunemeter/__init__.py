@@ -1,0 +1,1 @@
+"""Tunemeter: a self-hosted music store that sells by the megabyte."""

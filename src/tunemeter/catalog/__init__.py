@@ -1,0 +1,1 @@
+"""Catalog: artists, releases, tracks and their lossless masters."""

@@ -1,0 +1,11 @@
+"""Errors raised by the catalog."""
+
+from __future__ import annotations
+
+
+class MasterRejected(Exception):
+    """A file cannot be a master; the message says why, for the import summary."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

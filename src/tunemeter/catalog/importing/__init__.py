@@ -1,0 +1,1 @@
+"""Import lossless masters from a folder: scan, probe, tags, store, upsert."""

@@ -1,0 +1,186 @@
+"""Probe a master candidate within limits, then decode it once end to end to prove it intact."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import mutagen
+import numpy as np
+
+from tunemeter.catalog.exceptions import MasterRejected
+from tunemeter.catalog.importing.headers import Header, sniff
+
+# Container → (FFmpeg demuxer, lossless codecs accepted in it). The demuxer is always
+# forced: FFmpeg's own probing could pick a playlist or concat demuxer that opens
+# other files or network addresses named inside the input.
+CONTAINERS: dict[str, tuple[str, frozenset[str]]] = {
+    "flac": ("flac", frozenset({"flac"})),
+    "wav": (
+        "wav",
+        frozenset({"pcm_u8", "pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le"}),
+    ),
+    "aiff": (
+        "aiff",
+        frozenset({"pcm_s8", "pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be", "pcm_f64be"}),
+    ),
+    "m4a": ("mov", frozenset({"alac"})),
+    "wv": ("wv", frozenset({"wavpack"})),
+}
+LOSSY_CODECS = {"aac", "mp3", "mp2", "ac3", "eac3", "opus", "vorbis", "pcm_alaw", "pcm_mulaw"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest master accepted: checked at probe, before decoding."""
+
+    max_seconds: int
+    max_sample_rate: int
+    max_channels: int
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """A master's verified audio properties."""
+
+    container: str
+    codec: str
+    sample_rate: int
+    channels: int
+    bit_depth: int
+    length_samples: int
+    audio_sha256: str
+
+
+def _check_limits(*, rate: int, channels: int, frames: int | None, limits: Limits) -> None:
+    if rate > limits.max_sample_rate:
+        raise MasterRejected(f"sample rate {rate} Hz exceeds the limit of {limits.max_sample_rate}")
+    if channels > limits.max_channels:
+        raise MasterRejected(f"{channels} channels exceed the limit of {limits.max_channels}")
+    if frames is not None and rate and frames / rate > limits.max_seconds:
+        raise MasterRejected(
+            f"declared length {frames / rate / 3600:.1f} h exceeds the limit of "
+            f"{limits.max_seconds / 3600:g} h"
+        )
+
+
+def _open(fh, container: str) -> av.container.InputContainer:
+    demuxer, _ = CONTAINERS[container]
+    try:
+        # A file object gives FFmpeg no protocol to open anything else with.
+        return av.open(fh, format=demuxer, metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise MasterRejected(f"not a valid {container.upper()} file: {exc.strerror}") from exc
+
+
+def _stream(container_name: str, media: av.container.InputContainer) -> av.audio.AudioStream:
+    if not media.streams.audio:
+        raise MasterRejected("no audio stream")
+    stream = media.streams.audio[0]
+    codec = stream.codec_context.name
+    _, accepted = CONTAINERS[container_name]
+    if codec in LOSSY_CODECS:
+        raise MasterRejected(f"lossy codec {codec}: masters must be lossless")
+    if codec not in accepted:
+        raise MasterRejected(f"codec {codec} is not accepted in {container_name.upper()}")
+    return stream
+
+
+def _declared_frames(header: Header, stream: av.audio.AudioStream) -> int | None:
+    if header.declared_frames is not None:
+        return header.declared_frames
+    if stream.duration and stream.time_base:
+        return round(stream.duration * stream.time_base * stream.codec_context.sample_rate)
+    return None
+
+
+def _bit_depth(path: Path) -> int | None:
+    """Return the bit depth mutagen reads from the stream info (ALAC, WavPack)."""
+    try:
+        info = mutagen.File(path).info
+    except (mutagen.MutagenError, AttributeError):
+        return None
+    return getattr(info, "bits_per_sample", None) or None
+
+
+def _pcm_for_md5(frame: av.AudioFrame, bit_depth: int) -> bytes | memoryview | None:
+    """Return the frame's samples as FLAC's MD5 signature covers them, or None if unsupported."""
+    fmt = frame.format
+    if fmt.is_planar:
+        return None
+    used = frame.samples * len(frame.layout.channels) * fmt.bytes
+    data = memoryview(frame.planes[0])[:used]
+    if fmt.name == "s16" and bit_depth == 16:
+        return data
+    if fmt.name == "s32" and bit_depth == 24:
+        # FFmpeg left-justifies 24-bit samples in 32 bits; FLAC hashes 3 bytes each.
+        wide = (np.frombuffer(data, dtype="<i4") >> 8).astype("<i4")
+        return wide.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    return None
+
+
+def probe_header(path: Path, *, limits: Limits) -> Header:
+    """Sniff path and check what its header declares against limits, reading no audio."""
+    header = sniff(path)
+    if header.sample_rate and header.channels:
+        _check_limits(
+            rate=header.sample_rate,
+            channels=header.channels,
+            frames=header.declared_frames,
+            limits=limits,
+        )
+    header.check_data_size()
+    return header
+
+
+def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
+    """Probe path's stream within limits, then decode it fully; raise MasterRejected if unfit."""
+    with open(path, "rb") as fh, _open(fh, header.container) as media:
+        stream = _stream(header.container, media)
+        ctx = stream.codec_context
+        rate, channels = ctx.sample_rate, ctx.layout.nb_channels
+        declared = _declared_frames(header, stream)
+        _check_limits(rate=rate, channels=channels, frames=declared, limits=limits)
+        # Frame CRCs are checked and any error aborts: a master must decode cleanly.
+        ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
+        bit_depth = header.bit_depth or _bit_depth(path) or ctx.format.bytes * 8
+        audio_hash = hashlib.sha256()
+        md5 = hashlib.md5() if header.flac_md5 else None
+        decoded = 0
+        try:
+            for frame in media.decode(stream):
+                for plane in frame.planes:
+                    audio_hash.update(plane)
+                decoded += frame.samples
+                if md5 is not None:
+                    pcm = _pcm_for_md5(frame, bit_depth)
+                    if pcm is None:
+                        md5 = None
+                    else:
+                        md5.update(pcm)
+                if declared is not None and decoded > declared + rate:
+                    raise MasterRejected("decodes to more audio than its header declares")
+        except av.error.FFmpegError as exc:
+            raise MasterRejected(
+                f"does not decode to its end: {exc.strerror} after {decoded / rate:.2f} s"
+            ) from exc
+    if decoded == 0:
+        raise MasterRejected("contains no audio samples")
+    if declared is not None and decoded < declared:
+        raise MasterRejected(
+            f"truncated: decoded {decoded:,} of {declared:,} samples ({decoded / rate:.2f} s "
+            f"of {declared / rate:.2f} s)"
+        )
+    if md5 is not None and md5.digest() != header.flac_md5:
+        raise MasterRejected("corrupt: decoded audio does not match the FLAC MD5 signature")
+    return AudioInfo(
+        container=header.container,
+        codec=ctx.name,
+        sample_rate=rate,
+        channels=channels,
+        bit_depth=bit_depth,
+        length_samples=decoded,
+        audio_sha256=audio_hash.hexdigest(),
+    )

@@ -1,0 +1,68 @@
+"""Import lossless masters from a folder: `tunemeter import PATH [--dry-run]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from tunemeter.catalog.importing.pipeline import import_run
+from tunemeter.catalog.management.reporting import print_report
+
+
+class RateColumn(TextColumn):
+    """Show tracks per second."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task):  # type: ignore[override]
+        speed = task.finished_speed or task.speed
+        return f"{speed:.1f} tracks/s" if speed else "– tracks/s"
+
+
+class Command(BaseCommand):
+    help = "Import lossless masters (FLAC, WAV, AIFF, ALAC, WavPack) from a folder, recursively."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path, help="folder (or file) of lossless masters")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and report, change nothing"
+        )
+        parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+
+    def handle(self, *args, path: Path, dry_run: bool, workers: int | None, **options) -> None:
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder", returncode=2)
+        console = Console(file=self.stdout._out, stderr=False)
+        with Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("import", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = import_run(
+                root=path, dry_run=dry_run, workers=workers, on_progress=on_progress
+            )
+        print_report(report, dry_run=dry_run, console=console)
+        if report.rejected:
+            sys.exit(1)

@@ -1,0 +1,23 @@
+"""Print import reports for the management commands."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from tunemeter.catalog.importing.pipeline import ImportReport
+
+
+def print_report(report: ImportReport, *, dry_run: bool, console: Console) -> None:
+    """Print the import summary: counts, then every rejection with its file and reason."""
+    verb = "would be " if dry_run else ""
+    console.print(
+        f"{verb}imported: {len(report.imported)}  {verb}updated: {len(report.updated)}  "
+        f"unchanged: {len(report.unchanged)}  rejected: {len(report.rejected)}  "
+        f"({report.audio_seconds / 60:.1f} min of new audio in {report.wall_seconds:.1f} s)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for path, reason in report.rejected:
+        console.print(f"  rejected {path}: {reason}", highlight=False, markup=False, soft_wrap=True)
+    for path, warning in report.warnings:
+        console.print(f"  warning {path}: {warning}", highlight=False, markup=False, soft_wrap=True)

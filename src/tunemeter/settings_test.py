@@ -1,0 +1,21 @@
+"""Configure the test suite: a throw-away data dir, and PostgreSQL when asked for."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("TUNEMETER_DATA_DIR", tempfile.mkdtemp(prefix="tunemeter-test-"))
+os.environ.setdefault(
+    "TUNEMETER_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789"
+)
+
+from tunemeter.settings import *  # noqa: E402,F403
+from tunemeter.settings import DATABASES  # noqa: E402
+
+if _test_url := os.environ.get("TUNEMETER_TEST_DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES["default"] = dj_database_url.parse(_test_url)
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,1 @@
+"""Storefront: the customer's pages."""

@@ -1,0 +1,16 @@
+"""Route the customer's pages."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from tunemeter.storefront import views
+
+app_name = "storefront"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("releases/<int:release_id>/", views.release, name="release"),
+    path("releases/<int:release_id>/cover", views.cover, name="cover"),
+    path("artists/<int:artist_id>/", views.artist, name="artist"),
+    path("search/", views.search, name="search"),
+]

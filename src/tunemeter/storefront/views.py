@@ -1,0 +1,70 @@
+"""Render the customer's catalog pages: home, release, artist and search."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from tunemeter import storage
+from tunemeter.catalog import selectors
+from tunemeter.catalog.models import Artist, Release
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/home.html", {"releases": selectors.release_list(limit=48)})
+
+
+@require_safe
+def release(request: HttpRequest, release_id: int) -> HttpResponse:
+    try:
+        obj = selectors.release_detail(release_id=release_id)
+    except Release.DoesNotExist as exc:
+        raise Http404("No such release") from exc
+    tracks = list(obj.tracks.all())
+    discs: dict[int, list] = {}
+    for track in tracks:
+        discs.setdefault(track.disc_number, []).append(track)
+    length_ms = sum(t.length_ms for t in tracks)
+    context = {
+        "release": obj,
+        "discs": sorted(discs.items()),
+        "total_length": f"{length_ms // 60000}:{length_ms // 1000 % 60:02d}",
+    }
+    return render(request, "storefront/release.html", context)
+
+
+@require_safe
+def cover(request: HttpRequest, release_id: int) -> FileResponse:
+    obj = Release.objects.filter(pk=release_id).only("cover_path", "cover_mime").first()
+    if obj is None or not obj.cover_path:
+        raise Http404("No cover")
+    try:
+        handle = open(storage.storage_path(obj.cover_path), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError as exc:
+        raise Http404("No cover") from exc
+    response = FileResponse(handle, content_type=obj.cover_mime)
+    # Covers are content-addressed: the same path never changes content.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def artist(request: HttpRequest, artist_id: int) -> HttpResponse:
+    try:
+        obj = selectors.artist_detail(artist_id=artist_id)
+    except Artist.DoesNotExist as exc:
+        raise Http404("No such artist") from exc
+    context = {"artist": obj, "releases": selectors.artist_releases(artist=obj)}
+    return render(request, "storefront/artist.html", context)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    results = selectors.catalog_search(query=query) if query.strip() else None
+    template = (
+        "storefront/_results.html" if request.GET.get("partial") else "storefront/search.html"
+    )
+    return render(request, template, {"query": query, "results": results})

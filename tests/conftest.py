@@ -1,0 +1,27 @@
+"""Shared fixtures: a private storage dir per test, and the PostgreSQL-only marker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def storage_dir(settings, tmp_path):
+    """Give every test its own empty storage directory."""
+    settings.STORAGE_DIR = tmp_path / "storage"
+    return settings.STORAGE_DIR
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip PostgreSQL-only tests elsewhere, visibly; in CI's PostgreSQL pass, never skip."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("TUNEMETER_REQUIRE_POSTGRES") == "1":
+        pytest.fail("PostgreSQL-only test, but the suite runs on " + connection.vendor)
+    pytest.skip("PostgreSQL-only: set TUNEMETER_TEST_DATABASE_URL=postgres://… to run it")
