@@ -7,7 +7,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from mutagen.apev2 import APEv2
+from mutagen.apev2 import BINARY, APEv2, APEValue
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, TSRC, TXXX
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
@@ -129,6 +129,9 @@ def write_tags(path: Path, tags: dict[str, str], *, cover: bytes | None = None) 
         for key, value in tags.items():
             if key in names:
                 audio[names[key]] = value
+        if cover:
+            # APEv2 binary cover: "filename\0" then the image bytes.
+            audio["Cover Art (Front)"] = APEValue(b"cover.jpg\0" + cover, BINARY)
         audio.save(path)
     else:
         raise ValueError(f"no tag writer for {suffix}")
