@@ -1,0 +1,1 @@
+"""Transcoding: render masters into every format, sized, tagged, cached."""
