@@ -102,6 +102,9 @@ class Master(models.Model):
     audio_sha256 = models.CharField(
         max_length=64, unique=True, help_text="of the decoded samples: the recording's identity"
     )
+    pcm_md5 = models.CharField(
+        max_length=32, blank=True, help_text="MD5 of the interleaved PCM, as in FLAC's STREAMINFO"
+    )
     container = models.CharField(max_length=10)
     codec = models.CharField(max_length=30)
     sample_rate = models.PositiveIntegerField()

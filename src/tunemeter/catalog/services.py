@@ -172,7 +172,7 @@ def master_upsert(*, item: Examined) -> Upsert:
     master = master or Master(track=track)
     for name in ("container", "codec", "sample_rate", "bit_depth", "channels", "length_samples"):
         setattr(master, name, getattr(item.audio, name))
-    master.audio_sha256 = item.audio.audio_sha256
+    master.audio_sha256, master.pcm_md5 = item.audio.audio_sha256, item.audio.pcm_md5
     master.sha256, master.size_bytes = item.sha256, item.size_bytes
     master.storage_path, master.source_path = item.storage_relpath, str(item.path)
     master.tag_fingerprint = item.tag_fingerprint

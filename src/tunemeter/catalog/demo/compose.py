@@ -18,7 +18,7 @@ MODES: dict[str, tuple[int, ...]] = {
 INTENSITY = {"intro": 0, "verse": 1, "chorus": 2, "bridge": 1, "outro": 0}
 # How likely a melody note starts on each 16th of a bar: downbeats first, 16ths rarely.
 ACCENT = np.array([1, 0.1, 0.5, 0.15, 0.8, 0.1, 0.5, 0.15, 0.9, 0.1, 0.5, 0.15, 0.8, 0.1, 0.5, 0.2])
-MOVES = np.array([-3, -2, -1, -1, 0, 1, 1, 2, 3])
+MOVES = np.array([-4, -3, -2, -2, -1, -1, 0, 1, 1, 2, 2, 3, 4])
 EIGHTHS = (0, 2, 4, 6, 8, 10, 12, 14)
 RIDE = (0, 4, 6, 8, 12, 14)  # "ding, ding-da ding": 6 and 14 land swung
 P = tuple[tuple[int, ...], ...]
@@ -179,14 +179,19 @@ class Song:
 
 
 def form_fit(template: tuple[tuple[str, int], ...], bars: int) -> list[tuple[str, int]]:
-    """Return the template's sections stretched or shrunk to about `bars` bars in total."""
-    if bars < 12:  # too short for a form: play the full arrangement straight away
+    """Return the template's sections scaled to `bars` bars in total (rounded down to even)."""
+    if bars < 2 * len(template) + 4:  # too short for a form: play the full arrangement at once
         return [("chorus", max(2, bars))]
-    total = sum(n for _, n in template)
-    out = [(name, max(2, 2 * round(n * bars / total / 2))) for name, n in template]
-    last = max(i for i, (name, _) in enumerate(out) if name == "chorus")
-    out[last] = ("chorus", max(2, out[last][1] + bars - sum(n for _, n in out)))
-    return out
+    scale = bars / sum(n for _, n in template)
+    out = [[name, max(2, 2 * round(n * scale / 2))] for name, n in template]
+    # settle the rounding two bars at a time, keeping every phrase an even length
+    while (total := sum(n for _, n in out)) != bars - bars % 2:
+        if total < bars:
+            i = min((i for i, s in enumerate(out) if s[0] not in ("intro", "outro")), key=lambda i: out[i][1])
+            out[i][1] += 2
+        else:
+            out[max(range(len(out)), key=lambda i: out[i][1])][1] -= 2
+    return [(name, n) for name, n in out]
 
 
 class _Writer:
@@ -206,7 +211,7 @@ class _Writer:
 
     def add(self, part: str, bar: int, step: float, steps: float, pitch: int = 0, vel=1.0) -> None:
         t = (bar * 16 + step) * self.s16
-        if step % 4 == 2:
+        if int(step) % 4 == 2:
             t += self.style.swing * self.s16
         if self.style.humanize:
             t += float(self.rng.normal(0.0, self.style.humanize))
@@ -304,24 +309,26 @@ def _vary(rng: np.random.Generator, motif: list[tuple[int, int, int]]) -> list[t
 def _melody(w: _Writer, name: str, start: int, degs: list[int], motif, cur: int) -> int:
     """Add a call-and-response melody over the section's chords; return where it ended."""
     answer = _vary(w.rng, motif)
-    lo, hi = w.tonic + (5 if name == "chorus" else 0), w.tonic + (22 if name == "chorus" else 17)
+    lift = 4 if name == "chorus" else 0  # the chorus sings higher
+    lo, hi = w.tonic + 2 + lift, w.tonic + 19 + lift
     for phrase in range(0, len(degs), 2):
         for step, length, move in motif if phrase % 4 == 0 else answer:
             b = phrase + step // 16
             if b >= len(degs):
                 break
-            deg = degs[b]
-            if step % 8 == 0:  # strong beats sit on chord tones
-                cands = [c for c in range(cur - 3, cur + 4) if (c - deg) % 7 in (0, 2, 4)]
-                cur = min(cands, key=lambda c: (abs(c - cur), c))
-            else:
-                cur += move
-                if cur % 7 in w.style.avoid and (cur - deg) % 7 not in (0, 2, 4):
-                    cur += 1 if move >= 0 else -1
-            while w.pitch(cur) > hi:
-                cur -= 2
-            while w.pitch(cur) < lo:
-                cur += 2
+            deg, nxt = degs[b], cur + move
+            if not lo <= w.pitch(nxt) <= hi:
+                nxt = cur - move  # turn back instead of leaving the singable range
+            if step % 8 == 0:  # strong beats sit on chord tones, reached from the move's side
+                cands = [c for c in range(nxt - 3, nxt + 4) if (c - deg) % 7 in (0, 2, 4)]
+                nxt = min(cands, key=lambda c, m=nxt: (abs(c - m), (m - c) * move))
+            elif nxt % 7 in w.style.avoid and (nxt - deg) % 7 not in (0, 2, 4):
+                nxt += 1 if move >= 0 else -1
+            while w.pitch(nxt) > hi:
+                nxt -= 7
+            while w.pitch(nxt) < lo:
+                nxt += 7
+            cur = nxt
             vel = 0.9 if step % 4 == 0 else 0.75
             w.add(w.style.lead, start + b, step % 16, length * 0.9, w.pitch(cur), vel)
     return cur

@@ -52,6 +52,7 @@ class AudioInfo:
     bit_depth: int
     length_samples: int
     audio_sha256: str
+    pcm_md5: str  # MD5 of the interleaved PCM, as FLAC's STREAMINFO has it; "" for float
 
 
 def _check_limits(*, rate: int, channels: int, frames: int | None, limits: Limits) -> None:
@@ -105,20 +106,30 @@ def _bit_depth(path: Path) -> int | None:
     return getattr(info, "bits_per_sample", None) or None
 
 
-def _pcm_for_md5(frame: av.AudioFrame, bit_depth: int) -> bytes | memoryview | None:
-    """Return the frame's samples as FLAC's MD5 signature covers them, or None if unsupported."""
+def canonical_pcm(frame: av.AudioFrame, bit_depth: int) -> bytes | memoryview | None:
+    """Return a frame's samples interleaved, little-endian, ceil(depth/8) bytes each.
+
+    This is the layout FLAC's MD5 signature covers, so one hash serves to verify a FLAC
+    master and, stored, to give every FLAC rendition its MD5. None for float samples.
+    """
     fmt = frame.format
-    if fmt.is_planar:
+    name = fmt.name.rstrip("p")
+    if name not in ("s16", "s32") or bit_depth not in (16, 24, 32):
         return None
-    used = frame.samples * len(frame.layout.channels) * fmt.bytes
-    data = memoryview(frame.planes[0])[:used]
-    if fmt.name == "s16" and bit_depth == 16:
-        return data
-    if fmt.name == "s32" and bit_depth == 24:
-        # FFmpeg left-justifies 24-bit samples in 32 bits; FLAC hashes 3 bytes each.
-        wide = (np.frombuffer(data, dtype="<i4") >> 8).astype("<i4")
-        return wide.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
-    return None
+    if not fmt.is_planar and name == "s16" and bit_depth == 16:
+        used = frame.samples * len(frame.layout.channels) * 2
+        return memoryview(frame.planes[0])[:used]
+    arr = frame.to_ndarray()
+    if fmt.is_planar:
+        arr = arr.T
+    arr = np.ascontiguousarray(arr).reshape(-1)
+    if name == "s16":
+        return arr.astype("<i2", copy=False).tobytes()
+    if bit_depth == 32:
+        return arr.astype("<i4", copy=False).tobytes()
+    # FFmpeg left-justifies 24-bit samples in 32 bits; keep the 3 significant bytes.
+    wide = (arr.astype("<i4", copy=False) >> 8).view(np.uint8).reshape(-1, 4)
+    return wide[:, :3].tobytes()
 
 
 def probe_header(path: Path, *, limits: Limits) -> Header:
@@ -147,19 +158,19 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
         ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
         bit_depth = header.bit_depth or _bit_depth(path) or ctx.format.bytes * 8
         audio_hash = hashlib.sha256()
-        md5 = hashlib.md5() if header.flac_md5 else None
+        md5 = hashlib.md5()
         decoded = 0
         try:
             for frame in media.decode(stream):
-                for plane in frame.planes:
-                    audio_hash.update(plane)
+                pcm = canonical_pcm(frame, bit_depth) if md5 is not None else None
+                if pcm is None:
+                    md5 = None
+                    for plane in frame.planes:
+                        audio_hash.update(plane)
+                else:
+                    md5.update(pcm)
+                    audio_hash.update(pcm)
                 decoded += frame.samples
-                if md5 is not None:
-                    pcm = _pcm_for_md5(frame, bit_depth)
-                    if pcm is None:
-                        md5 = None
-                    else:
-                        md5.update(pcm)
                 if declared is not None and decoded > declared + rate:
                     raise MasterRejected("decodes to more audio than its header declares")
         except av.error.FFmpegError as exc:
@@ -173,7 +184,7 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
             f"truncated: decoded {decoded:,} of {declared:,} samples ({decoded / rate:.2f} s "
             f"of {declared / rate:.2f} s)"
         )
-    if md5 is not None and md5.digest() != header.flac_md5:
+    if header.flac_md5 and md5 is not None and md5.digest() != header.flac_md5:
         raise MasterRejected("corrupt: decoded audio does not match the FLAC MD5 signature")
     return AudioInfo(
         container=header.container,
@@ -183,4 +194,5 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
         bit_depth=bit_depth,
         length_samples=decoded,
         audio_sha256=audio_hash.hexdigest(),
+        pcm_md5=md5.hexdigest() if md5 is not None else "",
     )

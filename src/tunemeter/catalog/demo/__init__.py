@@ -1,0 +1,22 @@
+"""Generate the demo catalog: original music written as tagged FLAC masters with covers.
+
+Everything is computed from the seed (numpy generators only), so the same seed writes
+byte-identical files; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tunemeter.catalog.demo.catalog import write_catalog
+
+__all__ = ["demo_generate"]
+
+
+def demo_generate(*, dest: Path, seed: int = 2026, scale: float = 1.0) -> list[Path]:
+    """Write the demo catalog's FLAC files (and folder covers) under dest; return the FLAC paths.
+
+    `scale` multiplies every track's length: 1.0 gives the full catalog (about 40 minutes),
+    small values give short tracks for tests.
+    """
+    return write_catalog(Path(dest), seed, scale)
