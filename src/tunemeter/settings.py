@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tunemeter.catalog",
+    "tunemeter.transcoding",
     "tunemeter.storefront",
 ]
 
@@ -139,6 +140,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Serve app static files straight from the apps when collectstatic has not run.
 WHITENOISE_USE_FINDERS = True
 
@@ -149,6 +151,10 @@ IMPORT_MAX_SECONDS = _env_int("TUNEMETER_IMPORT_MAX_SECONDS", 4 * 3600)
 IMPORT_MAX_SAMPLE_RATE = _env_int("TUNEMETER_IMPORT_MAX_SAMPLE_RATE", 384_000)
 IMPORT_MAX_CHANNELS = _env_int("TUNEMETER_IMPORT_MAX_CHANNELS", 8)
 IMPORT_WORKERS = _env_int("TUNEMETER_IMPORT_WORKERS", os.cpu_count() or 1)
+
+# Rendition cache: size budget (least recently used files go first) and encoder slots.
+CACHE_MAX_BYTES = _env_int("TUNEMETER_CACHE_MAX_BYTES", 20 * 1000**3)
+MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
 
 LOGGING = {
     "version": 1,

@@ -36,7 +36,8 @@ def storage_path(relpath: str) -> Path:
     return path
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in this directory durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -62,7 +63,7 @@ def _write_atomic(relpath: str, write: Callable[[BinaryIO], None]) -> Path:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -46,6 +46,8 @@ class Release(models.Model):
     disc_total = models.PositiveSmallIntegerField(default=1)
     cover_path = models.CharField(max_length=300, blank=True, help_text="relative to storage")
     cover_mime = models.CharField(max_length=50, blank=True)
+    loudness_lufs = models.FloatField(null=True, blank=True, help_text="album, EBU R128")
+    true_peak = models.FloatField(null=True, blank=True, help_text="album, linear")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +76,8 @@ class Track(models.Model):
     composer = models.CharField(max_length=500, blank=True)
     isrc = models.CharField("ISRC", max_length=12, blank=True, validators=[validate_isrc])
     length_ms = models.PositiveIntegerField(default=0)
+    loudness_lufs = models.FloatField(null=True, blank=True, help_text="EBU R128 integrated")
+    true_peak = models.FloatField(null=True, blank=True, help_text="EBU R128 true peak, linear")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

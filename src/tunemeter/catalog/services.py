@@ -199,3 +199,13 @@ def master_upsert(*, item: Examined) -> Upsert:
         item.path,
     )
     return Upsert(outcome=outcome, track_id=track.pk, warnings=warnings, touched=touched)
+
+
+def track_loudness_record(*, track_id: int, loudness_lufs: float, true_peak: float) -> None:
+    """Store a track's measured EBU R128 loudness and true peak."""
+    Track.objects.filter(pk=track_id).update(loudness_lufs=loudness_lufs, true_peak=true_peak)
+
+
+def release_loudness_record(*, release_id: int, loudness_lufs: float, true_peak: float) -> None:
+    """Store a release's (album) loudness and true peak."""
+    Release.objects.filter(pk=release_id).update(loudness_lufs=loudness_lufs, true_peak=true_peak)

@@ -1,4 +1,8 @@
-"""Decode a master into PCM frames in the shape an encoder needs (rate, sample format, layout)."""
+"""Decode a master into PCM in the shape an encoder needs (rate, sample format, layout).
+
+A source may be limited to windows of the master (previews, sampled size estimates)
+and faded in and out; its output length is always exactly `output_samples(rate)`.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,24 @@ import numpy as np
 
 from tunemeter.catalog.importing.probe import CONTAINERS
 
+# FFmpeg's default layout for each channel count.
+LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+DTYPES = {"s16": np.int16, "s32": np.int32, "flt": np.float32}
+MAX_SHORTFALL_SECONDS = 0.1
+
 
 class RenderError(Exception):
     """A master could not be rendered (unreadable, or corrupt past the import check)."""
 
 
+def layout_name(channels: int) -> str:
+    """Return FFmpeg's default channel layout name for a channel count."""
+    return LAYOUTS[channels]
+
+
 @dataclass(frozen=True)
 class RenderSource:
-    """A master as the renderer sees it."""
+    """A master as the renderer sees it, optionally cut to windows (in master samples)."""
 
     path: Path
     container: str
@@ -27,104 +41,119 @@ class RenderSource:
     bit_depth: int
     length_samples: int
     pcm_md5: bytes | None = None
+    windows: tuple[tuple[int, int], ...] = ()  # (start, length); empty: the whole master
+    fade_samples: int = 0  # fade in and out at each window's edges (master samples)
+
+    def scale(self, samples: int, rate: int) -> int:
+        if rate == self.sample_rate:
+            return samples
+        return (samples * rate + self.sample_rate // 2) // self.sample_rate
+
+    def windows_at(self, rate: int) -> list[tuple[int, int]]:
+        """Return the windows as (start, length) in samples at rate."""
+        windows = self.windows or ((0, self.length_samples),)
+        return [(self.scale(s, rate), self.scale(n, rate)) for s, n in windows]
 
     def samples_at(self, rate: int) -> int:
-        """Return the number of samples the master has once resampled to rate."""
-        if rate == self.sample_rate:
-            return self.length_samples
-        return (self.length_samples * rate + self.sample_rate // 2) // self.sample_rate
+        """Return how many samples the source yields once resampled to rate."""
+        return sum(n for _, n in self.windows_at(rate))
 
 
-_DTYPES = {"s16": np.int16, "s32": np.int32, "flt": np.float32}
-
-
-# FFmpeg's default layout for each channel count.
-LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
-
-
-def layout_name(channels: int) -> str:
-    """Return FFmpeg's default channel layout name for a channel count."""
-    return LAYOUTS[channels]
-
-
-def frames(
-    source: RenderSource,
-    *,
-    rate: int,
-    sample_format: str,
-    channels: int,
-    frame_samples: int = 4096,
-    start_sample: int = 0,
-    max_samples: int | None = None,
+def _decoded(
+    source: RenderSource, *, rate: int, sample_format: str, channels: int
 ) -> Iterator[np.ndarray]:
-    """Yield the master's audio as arrays (planar: channels × n; packed: 1 × n·channels).
-
-    The total is exactly `source.samples_at(rate)` samples (or max_samples), trimmed or
-    zero-padded at the end, so sizes computed before encoding hold whatever the resampler
-    does at the edges.
-    """
-    total = source.samples_at(rate) - start_sample
-    if max_samples is not None:
-        total = min(total, max_samples)
+    """Yield the whole master resampled, as arrays of any length."""
     demuxer = CONTAINERS[source.container][0]
-    planar = sample_format.endswith("p")
     resampler = av.AudioResampler(format=sample_format, layout=layout_name(channels), rate=rate)
-    fifo = av.AudioFifo()
-    emitted = 0
-    skip = start_sample
     try:
         with open(source.path, "rb") as fh, av.open(fh, format=demuxer) as media:
             stream = media.streams.audio[0]
             for frame in media.decode(stream):
                 frame.pts = None
                 for out in resampler.resample(frame):
-                    fifo.write(out)
-                while fifo.samples >= frame_samples and emitted < total:
-                    arr = fifo.read(frame_samples).to_ndarray()
-                    arr, skip = _skip(arr, skip, planar, channels)
-                    if arr is None:
-                        continue
-                    arr = _trim(arr, total - emitted, planar, channels)
-                    emitted += arr.shape[-1] // (1 if planar else channels)
-                    yield arr
-                if emitted >= total:
-                    return
-            for out in resampler.resample(None):
-                fifo.write(out)
+                    yield out.to_ndarray()
+        for out in resampler.resample(None):
+            yield out.to_ndarray()
     except av.error.FFmpegError as exc:
         raise RenderError(f"master {source.path.name} does not decode: {exc.strerror}") from exc
     except OSError as exc:
         raise RenderError(f"master {source.path.name} unreadable: {exc.strerror}") from exc
-    while fifo.samples and emitted < total:
-        arr = fifo.read(min(frame_samples, fifo.samples)).to_ndarray()
-        arr, skip = _skip(arr, skip, planar, channels)
-        if arr is None:
-            continue
-        arr = _trim(arr, total - emitted, planar, channels)
-        emitted += arr.shape[-1] // (1 if planar else channels)
-        yield arr
-    if emitted < total:
-        missing = total - emitted
-        if missing > rate // 10:
-            raise RenderError(f"master {source.path.name} ended {missing} samples early")
-        # The resampler may end a few samples short of the rounded length: pad with silence.
-        yield np.zeros(
-            (channels, missing) if planar else (1, missing * channels),
-            dtype=_DTYPES[sample_format.rstrip("p")],
+
+
+class _Shape:
+    """Slice and join arrays as samples, whether planar (ch × n) or packed (1 × n·ch)."""
+
+    def __init__(self, planar: bool, channels: int) -> None:
+        self.planar, self.channels = planar, channels
+
+    def count(self, arr: np.ndarray) -> int:
+        return arr.shape[1] if self.planar else arr.shape[1] // self.channels
+
+    def cut(self, arr: np.ndarray, start: int, stop: int) -> np.ndarray:
+        k = 1 if self.planar else self.channels
+        return arr[:, start * k : stop * k]
+
+    def gain(self, arr: np.ndarray, gains: np.ndarray) -> np.ndarray:
+        g = gains if self.planar else np.repeat(gains, self.channels)
+        return (arr * g[np.newaxis, :]).astype(arr.dtype)
+
+
+def _fade(length: int, offset: int, count: int, fade: int) -> np.ndarray:
+    """Return fade gains for samples offset..offset+count of a window of length."""
+    idx = np.arange(offset, offset + count, dtype=np.float64)
+    return np.clip(np.minimum((idx + 1) / fade, (length - idx) / fade), 0.0, 1.0)
+
+
+def frames(
+    source: RenderSource, *, rate: int, sample_format: str, channels: int, frame_samples: int = 4096
+) -> Iterator[np.ndarray]:
+    """Yield exactly `source.samples_at(rate)` samples in chunks of frame_samples (last shorter).
+
+    Arrays are planar (channels × n) for planar formats, else packed (1 × n·channels).
+    The end is zero-padded if the resampler stops a few samples short of the rounded
+    length, so sizes computed before encoding hold.
+    """
+    shape = _Shape(sample_format.endswith("p"), channels)
+    windows = source.windows_at(rate)
+    fade = source.scale(source.fade_samples, rate)
+    total = sum(n for _, n in windows)
+    end = max(s + n for s, n in windows)
+    pending: list[np.ndarray] = []
+    pending_n = pos = emitted = 0
+    for arr in _decoded(source, rate=rate, sample_format=sample_format, channels=channels):
+        n = shape.count(arr)
+        for start, length in windows:
+            a, b = max(start, pos), min(start + length, pos + n)
+            if a >= b:
+                continue
+            piece = shape.cut(arr, a - pos, b - pos)
+            if fade:
+                piece = shape.gain(piece, _fade(length, a - start, b - a, fade))
+            pending.append(piece)
+            pending_n += b - a
+        pos += n
+        while pending_n >= frame_samples:
+            joined = np.concatenate(pending, axis=1)
+            out, rest = (
+                shape.cut(joined, 0, frame_samples),
+                shape.cut(joined, frame_samples, pending_n),
+            )
+            pending, pending_n = [rest], pending_n - frame_samples
+            emitted += frame_samples
+            yield out
+        if pos >= end:
+            break
+    missing = total - emitted - pending_n
+    if missing > rate * MAX_SHORTFALL_SECONDS:
+        raise RenderError(f"master {source.path.name} ended {missing} samples early")
+    if missing > 0:
+        dtype = DTYPES[sample_format.rstrip("p")]
+        pad = np.zeros(
+            (channels, missing) if shape.planar else (1, missing * channels), dtype=dtype
         )
-
-
-def _skip(arr: np.ndarray, skip: int, planar: bool, channels: int) -> tuple[np.ndarray | None, int]:
-    if not skip:
-        return arr, 0
-    n = arr.shape[-1] // (1 if planar else channels)
-    if skip >= n:
-        return None, skip - n
-    return (arr[:, skip:] if planar else arr[:, skip * channels :]), 0
-
-
-def _trim(arr: np.ndarray, remaining: int, planar: bool, channels: int) -> np.ndarray:
-    n = arr.shape[-1] // (1 if planar else channels)
-    if n <= remaining:
-        return arr
-    return arr[:, :remaining] if planar else arr[:, : remaining * channels]
+        pending.append(pad)
+        pending_n += missing
+    if pending_n:
+        joined = np.concatenate(pending, axis=1)
+        for i in range(0, pending_n, frame_samples):
+            yield shape.cut(joined, i, min(i + frame_samples, pending_n))

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_search_index'),
+        ("catalog", "0002_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='master',
-            name='pcm_md5',
-            field=models.CharField(blank=True, help_text="MD5 of the interleaved PCM, as in FLAC's STREAMINFO", max_length=32),
+            model_name="master",
+            name="pcm_md5",
+            field=models.CharField(
+                blank=True,
+                help_text="MD5 of the interleaved PCM, as in FLAC's STREAMINFO",
+                max_length=32,
+            ),
         ),
     ]

@@ -1,0 +1,249 @@
+"""Cache renditions on disk, content-addressed, with single-flight encoding and an LRU budget.
+
+A missing rendition is encoded once, however many requests want it: the first
+request starts the encoder in a thread, which writes a temp file; every reader
+streams from that file while it grows. When the encode ends the file is fsynced and
+renamed under its final name (readers keep reading the same inode); if it fails,
+the temp file is deleted and every reader gets the error. At most MAX_ENCODES
+encoders run at once; past that `EncoderBusy` is raised at once.
+
+Single flight is per process: run one server process per cache directory (or put
+a shared lock in front) when scaling out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from tunemeter import storage
+from tunemeter.transcoding.exceptions import EncoderBusy, RenderError
+from tunemeter.transcoding.render import render
+from tunemeter.transcoding.selectors import RenderJob
+
+logger = logging.getLogger(__name__)
+
+READ_CHUNK = 256 * 1024
+
+
+@dataclass
+class Flight:
+    """One encode in progress, shared by everyone reading it."""
+
+    job: RenderJob
+    temp: Path
+    final: Path
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    written: int = 0
+    done: bool = False
+    error: BaseException | None = None
+    sha256: str = ""
+
+
+class RenditionStream:
+    """An open rendition: iterate for its bytes. `size` is known when it was already cached."""
+
+    def __init__(self, cache: RenditionCache, path: Path, flight: Flight | None) -> None:
+        self._cache, self.path, self._flight = cache, path, flight
+        self.cached = flight is None
+        self.size = path.stat().st_size if flight is None else None
+        self.sha256 = ""
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._cache._reading[self.path] += 1
+        try:
+            if self._flight is None:
+                yield from self._read_file()
+            else:
+                yield from self._follow(self._flight)
+        finally:
+            self._cache._reading[self.path] -= 1
+
+    def _read_file(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            while chunk := fh.read(READ_CHUNK):
+                yield chunk
+
+    def _follow(self, flight: Flight) -> Iterator[bytes]:
+        """Yield the growing temp file's bytes as the encoder writes them."""
+        try:
+            fh = open(flight.temp, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            # Finished (renamed) or failed before we opened it.
+            with flight.cond:
+                flight.cond.wait_for(lambda: flight.done)
+            if flight.error is not None:
+                raise RenderError(str(flight.error)) from flight.error
+            yield from self._read_file()
+            return
+        with fh:
+            sent = 0
+            while True:
+                with flight.cond:
+                    flight.cond.wait_for(lambda sent=sent: flight.written > sent or flight.done)
+                    available, done, error = flight.written, flight.done, flight.error
+                if error is not None:
+                    raise RenderError(str(error)) from error
+                while sent < available:
+                    chunk = fh.read(min(READ_CHUNK, available - sent))
+                    if not chunk:
+                        break
+                    sent += len(chunk)
+                    yield chunk
+                if done and sent >= available:
+                    return
+
+
+class RenditionCache:
+    """The process's rendition cache: open renditions, encode missing ones once."""
+
+    def __init__(self, *, max_encodes: int | None = None, max_bytes: int | None = None) -> None:
+        self.max_encodes = max_encodes or settings.MAX_ENCODES
+        self.max_bytes = max_bytes if max_bytes is not None else settings.CACHE_MAX_BYTES
+        self._slots = threading.BoundedSemaphore(self.max_encodes)
+        self._lock = threading.Lock()
+        self._flights: dict[str, Flight] = {}
+        self._reading: Counter[Path] = Counter()
+        self.encodes_started = 0
+
+    def open(self, job: RenderJob) -> RenditionStream:
+        """Return a stream of the rendition: from the cache, a running encode, or a new one."""
+        final = storage.storage_path(job.relpath)
+        with self._lock:
+            flight = self._flights.get(job.key)
+            if flight is None:
+                if final.exists():
+                    with contextlib.suppress(FileNotFoundError):
+                        os.utime(final)  # recency for LRU eviction
+                    logger.debug("rendition cache hit format=%s track=%s", job.fmt.id, job.track_id)
+                    return RenditionStream(self, final, None)
+                if not self._slots.acquire(blocking=False):
+                    raise EncoderBusy(retry_after=5)
+                flight = self._start(job, final)
+        return RenditionStream(self, final, flight)
+
+    def _start(self, job: RenderJob, final: Path) -> Flight:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=storage.TEMP_PREFIX, dir=final.parent)
+        os.close(fd)
+        flight = Flight(job=job, temp=Path(name), final=final)
+        self._flights[job.key] = flight
+        self.encodes_started += 1
+        logger.info(
+            "encode start format=%s track=%s key=%s", job.fmt.id, job.track_id, job.key[:12]
+        )
+        threading.Thread(target=self._encode, args=(flight,), daemon=True, name="encode").start()
+        return flight
+
+    def _encode(self, flight: Flight) -> None:
+        started = time.perf_counter()
+        digest = hashlib.sha256()
+        try:
+            with open(flight.temp, "wb") as out:
+                for chunk in render(flight.job.source, flight.job.fmt, flight.job.tags):
+                    out.write(chunk)
+                    out.flush()
+                    digest.update(chunk)
+                    with flight.cond:
+                        flight.written += len(chunk)
+                        flight.cond.notify_all()
+                os.fsync(out.fileno())
+            os.replace(flight.temp, flight.final)
+            storage.fsync_dir(flight.final.parent)
+            flight.sha256 = digest.hexdigest()
+            self._record(flight)
+            logger.info(
+                "encode done format=%s track=%s bytes=%d seconds=%.2f",
+                flight.job.fmt.id,
+                flight.job.track_id,
+                flight.written,
+                time.perf_counter() - started,
+            )
+        except BaseException as exc:  # every waiting reader must learn of any failure
+            flight.error = exc
+            with contextlib.suppress(FileNotFoundError):
+                flight.temp.unlink()
+            logger.warning(
+                "encode failed format=%s track=%s error=%s",
+                flight.job.fmt.id,
+                flight.job.track_id,
+                exc,
+            )
+        finally:
+            with flight.cond:
+                flight.done = True
+                flight.cond.notify_all()
+            with self._lock:
+                self._flights.pop(flight.job.key, None)
+            self._slots.release()
+            if flight.error is None:
+                self.evict()
+
+    def _record(self, flight: Flight) -> None:
+        """Remember the rendition's exact size and hash (kept even after eviction)."""
+        from tunemeter.transcoding.models import Rendition
+
+        try:
+            Rendition.objects.update_or_create(
+                key=flight.job.key,
+                defaults={
+                    "master_id": flight.job.master_id,
+                    "format_id": flight.job.fmt.id,
+                    "size_bytes": flight.written,
+                    "sha256": flight.sha256,
+                    "storage_path": flight.job.relpath,
+                },
+            )
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                close_old_connections()
+                connection.close()
+
+    def evict(self) -> int:
+        """Delete least recently used renditions past the size budget; return bytes freed."""
+        root = storage.storage_root() / "renditions"
+        if not root.exists():
+            return 0
+        files = []
+        for path in root.rglob("*"):
+            if path.is_file() and not path.name.startswith(storage.TEMP_PREFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    st = path.stat()
+                    files.append((st.st_mtime, st.st_size, path))
+        total = sum(size for _, size, _ in files)
+        freed = 0
+        for _, size, path in sorted(files):
+            if total - freed <= self.max_bytes:
+                break
+            if self._reading[path] > 0:
+                continue  # never evict a file someone is reading
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                freed += size
+                logger.info("cache evict path=%s bytes=%d", path.name, size)
+        return freed
+
+
+_cache: RenditionCache | None = None
+_cache_lock = threading.Lock()
+
+
+def cache_get() -> RenditionCache:
+    """Return the process-wide rendition cache."""
+    global _cache
+    with _cache_lock:
+        if _cache is None:
+            _cache = RenditionCache()
+        return _cache
