@@ -142,8 +142,12 @@ def mp3_encode(
     else:
         encoder.set_vbr(VBR_MTRH)
         encoder.set_vbr_quality(vbr_quality)
+    fed = False
     for block in pcm_blocks:
+        fed = True
         if out := encoder.encode(block):
             yield bytes(out)
+    if not fed:  # lameenc refuses to flush an encoder that never encoded
+        encoder.encode(b"")
     if out := encoder.flush():
         yield bytes(out)
