@@ -1,0 +1,55 @@
+"""Test the transcoding services on imported tracks: loudness once, previews, ReplayGain tags."""
+
+from __future__ import annotations
+
+import io
+
+import mutagen
+import pytest
+
+from tests.transcoding.helpers import decode
+from tunemeter.catalog.models import Release, Track
+from tunemeter.transcoding.services import loudness_analyse, preview_open, rendition_open
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_loudness_is_measured_once_and_written_into_renditions(track_factory, tmp_path):
+    track = track_factory(seconds=2)
+    assert Track.objects.get(pk=track.pk).loudness_lufs is None
+    data = b"".join(rendition_open(track_id=track.pk, format_id="mp3-320"))
+    track.refresh_from_db()
+    release = Release.objects.get(pk=track.release_id)
+    assert track.loudness_lufs is not None and release.loudness_lufs is not None
+    assert loudness_analyse(release_ids=[release.pk]) == 0  # nothing left to measure
+    tags = mutagen.File(io.BytesIO(data)).tags
+    gain = float(str(tags["TXXX:REPLAYGAIN_TRACK_GAIN"]).split()[0])
+    assert gain == pytest.approx(-18 - track.loudness_lufs, abs=0.01)
+
+
+def test_preview_is_30_seconds_from_a_third_in_with_fades(track_factory, tmp_path):
+    track = track_factory(seconds=45)
+    path = tmp_path / "preview.mp3"
+    path.write_bytes(b"".join(preview_open(track_id=track.pk)))
+    info = decode(path)
+    assert info["codec"] == "mp3"
+    assert info["samples"] == pytest.approx(30 * 44100, abs=2)
+    assert mutagen.File(path).tags["TIT2"].text == [track.title]
+    import subprocess
+
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
+        capture_output=True,
+    ).stdout
+    import numpy as np
+
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    head, body = np.abs(samples[:441]).mean(), np.abs(samples[44100:88200]).mean()
+    assert head < body / 10  # faded in
+
+
+def test_a_short_track_previews_whole(track_factory, tmp_path):
+    track = track_factory(seconds=3)
+    path = tmp_path / "p.mp3"
+    path.write_bytes(b"".join(preview_open(track_id=track.pk)))
+    assert decode(path)["samples"] == 3 * 44100
