@@ -100,15 +100,30 @@ def write_tags(path: Path, tags: dict[str, str], *, cover: bytes | None = None) 
             audio[key] = value
         if cover:
             pic = Picture()
-            pic.type, pic.mime, pic.data, pic.width, pic.height, pic.depth = 3, "image/jpeg", cover, 64, 64, 24
+            pic.type, pic.mime, pic.data, pic.width, pic.height, pic.depth = (
+                3,
+                "image/jpeg",
+                cover,
+                64,
+                64,
+                24,
+            )
             audio.add_picture(pic)
         audio.save()
     elif suffix in (".wav", ".aiff", ".aif"):
         _write_id3(path, tags, cover)
     elif suffix == ".m4a":
         audio = MP4(path)
-        atoms = {"title": "\xa9nam", "artist": "\xa9ART", "albumartist": "aART", "album": "\xa9alb",
-                 "date": "\xa9day", "genre": "\xa9gen", "composer": "\xa9wrt", "copyright": "cprt"}
+        atoms = {
+            "title": "\xa9nam",
+            "artist": "\xa9ART",
+            "albumartist": "aART",
+            "album": "\xa9alb",
+            "date": "\xa9day",
+            "genre": "\xa9gen",
+            "composer": "\xa9wrt",
+            "copyright": "cprt",
+        }
         for key, value in tags.items():
             if key in atoms:
                 audio[atoms[key]] = [value]
@@ -123,9 +138,20 @@ def write_tags(path: Path, tags: dict[str, str], *, cover: bytes | None = None) 
         audio.save()
     elif suffix == ".wv":
         audio = APEv2()
-        names = {"title": "Title", "artist": "Artist", "albumartist": "Album Artist", "album": "Album",
-                 "tracknumber": "Track", "discnumber": "Disc", "date": "Year", "genre": "Genre",
-                 "isrc": "ISRC", "barcode": "Barcode", "composer": "Composer", "label": "Label"}
+        names = {
+            "title": "Title",
+            "artist": "Artist",
+            "albumartist": "Album Artist",
+            "album": "Album",
+            "tracknumber": "Track",
+            "discnumber": "Disc",
+            "date": "Year",
+            "genre": "Genre",
+            "isrc": "ISRC",
+            "barcode": "Barcode",
+            "composer": "Composer",
+            "label": "Label",
+        }
         for key, value in tags.items():
             if key in names:
                 audio[names[key]] = value
@@ -143,13 +169,23 @@ def _write_id3(path: Path, tags: dict[str, str], cover: bytes | None) -> None:
     audio = File(path)
     if audio.tags is None:
         audio.add_tags()
-    frames = {"title": TIT2, "artist": TPE1, "albumartist": TPE2, "album": TALB, "date": TDRC,
-              "genre": TCON, "isrc": TSRC, "composer": TCOM}
+    frames = {
+        "title": TIT2,
+        "artist": TPE1,
+        "albumartist": TPE2,
+        "album": TALB,
+        "date": TDRC,
+        "genre": TCON,
+        "isrc": TSRC,
+        "composer": TCOM,
+    }
     for key, value in tags.items():
         if key in frames:
             audio.tags.add(frames[key](encoding=3, text=value))
     if "tracknumber" in tags:
-        audio.tags.add(TRCK(encoding=3, text=f"{tags['tracknumber']}/{tags.get('tracktotal', '')}".rstrip("/")))
+        audio.tags.add(
+            TRCK(encoding=3, text=f"{tags['tracknumber']}/{tags.get('tracktotal', '')}".rstrip("/"))
+        )
     if "discnumber" in tags:
         audio.tags.add(TPOS(encoding=3, text=tags["discnumber"]))
     if "barcode" in tags:

@@ -1,4 +1,4 @@
-"""Test the `tunemeter` command as a user runs it: help, import exit codes, and serving over HTTP."""
+"""Test the `tunemeter` command as a user runs it: help, import exit codes, serving HTTP."""
 
 from __future__ import annotations
 
@@ -21,20 +21,27 @@ TUNEMETER = [sys.executable, "-m", "tunemeter.cli"]
 def env(tmp_path):
     """Run the command against its own embedded SQLite store in a temp data dir."""
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    environ.update(TUNEMETER_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="tunemeter.settings")
+    environ.update(
+        TUNEMETER_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="tunemeter.settings"
+    )
     run(["migrate", "-v0"], environ)
     return environ
 
 
 def run(args: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([*TUNEMETER, *args], env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*TUNEMETER, *args], env=environ, capture_output=True, text=True, timeout=120
+    )
 
 
 def library(root: Path) -> Path:
     for i in (1, 2):
         path = write_audio(root / "Björk" / "Homogenic" / f"0{i}.flac", seed=i, seconds=0.3)
-        write_tags(path, {"title": f"Jóga {i}", "artist": "Björk", "album": "Homogenic",
-                          "tracknumber": str(i)}, cover=cover_jpeg())
+        write_tags(
+            path,
+            {"title": f"Jóga {i}", "artist": "Björk", "album": "Homogenic", "tracknumber": str(i)},
+            cover=cover_jpeg(),
+        )
     return root
 
 
@@ -83,8 +90,11 @@ def test_serve_answers_over_real_http(tmp_path, env):
     assert run(["import", str(library(tmp_path / "lib"))], env).returncode == 0
     port = _free_port()
     server = subprocess.Popen(
-        [*TUNEMETER, "serve", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [*TUNEMETER, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

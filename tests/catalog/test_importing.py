@@ -14,7 +14,9 @@ from tunemeter.catalog.models import Artist, Master, Release, Track
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def tagged(path: Path, seed: int, *, kind: str = "flac", cover: bytes | None = None, **tags) -> Path:
+def tagged(
+    path: Path, seed: int, *, kind: str = "flac", cover: bytes | None = None, **tags
+) -> Path:
     write_audio(path, kind=kind, seconds=0.3, seed=seed)
     write_tags(path, {k: str(v) for k, v in tags.items()}, cover=cover)
     return path
@@ -51,18 +53,34 @@ def test_tagged_album_imports_every_field(tmp_path):
     report = import_run(root=tmp_path / "lib", workers=1)
     assert (len(report.imported), report.rejected) == (3, [])
     release = Release.objects.get()
-    assert (release.title, release.artist.name, release.upc) == ("Homogenic", "Björk", "036000291452")
-    assert (release.release_date, release.label, release.disc_total) == ("1997-09-22", "One Little Indian", 1)
+    assert (release.title, release.artist.name, release.upc) == (
+        "Homogenic",
+        "Björk",
+        "036000291452",
+    )
+    assert (release.release_date, release.label, release.disc_total) == (
+        "1997-09-22",
+        "One Little Indian",
+        1,
+    )
     assert [g.name for g in release.genres.all()] == ["Electronic"]
     assert release.cover_mime == "image/jpeg"
     assert storage.storage_path(release.cover_path).read_bytes() == cover_jpeg()
     track = Track.objects.get(position=2)
     assert (track.title, track.artist.name, track.isrc, track.composer) == (
-        "Song 2", "Björk", "GBAAA9700002", "B. Gudmundsdottir"
+        "Song 2",
+        "Björk",
+        "GBAAA9700002",
+        "B. Gudmundsdottir",
     )
     assert track.length_ms == 300
     master = track.master
-    assert (master.codec, master.sample_rate, master.bit_depth, master.channels) == ("flac", 44100, 16, 2)
+    assert (master.codec, master.sample_rate, master.bit_depth, master.channels) == (
+        "flac",
+        44100,
+        16,
+        2,
+    )
     assert master.length_samples == 13230
 
 
@@ -70,7 +88,10 @@ def test_masters_are_stored_content_addressed(tmp_path):
     files = album(tmp_path / "lib", n=1)
     import_run(root=tmp_path / "lib", workers=1)
     master = Master.objects.get()
-    assert master.storage_path == f"masters/{master.sha256[:2]}/{master.sha256[2:4]}/{master.sha256}.flac"
+    assert (
+        master.storage_path
+        == f"masters/{master.sha256[:2]}/{master.sha256[2:4]}/{master.sha256}.flac"
+    )
     stored = storage.storage_path(master.storage_path)
     assert stored.read_bytes() == files[0].read_bytes()
     assert master.size_bytes == stored.stat().st_size
@@ -84,7 +105,10 @@ def test_every_container_imports_with_its_tags(tmp_path, kind):
     assert (len(report.imported), report.rejected) == (2, [])
     track = Track.objects.get(position=1)
     assert (track.title, track.release.title, track.artist.name, track.isrc) == (
-        "Song 1", "Homogenic", "Björk", "GBAAA9700001"
+        "Song 1",
+        "Homogenic",
+        "Björk",
+        "GBAAA9700001",
     )
     assert track.release.cover_path
 
@@ -121,7 +145,10 @@ def test_multi_disc_release_groups_discs(tmp_path):
     release = Release.objects.get()
     assert release.disc_total == 2
     assert list(release.tracks.values_list("disc_number", "position", "title")) == [
-        (1, 1, "D1T1"), (1, 2, "D1T2"), (2, 1, "D2T1"), (2, 2, "D2T2")
+        (1, 1, "D1T1"),
+        (1, 2, "D1T2"),
+        (2, 1, "D2T1"),
+        (2, 2, "D2T2"),
     ]
 
 
@@ -138,13 +165,22 @@ def test_untagged_disc_folders_are_discs(tmp_path):
 def test_compilation_keeps_track_artists(tmp_path):
     root = tmp_path / "lib" / "Sampler"
     for i, artist in enumerate(["Motörhead", "Sigur Rós", "Ørsted Quartet"], start=1):
-        tagged(root / f"{i}.flac", i, title=f"Cut {i}", artist=artist, album="Sampler",
-               compilation="1", tracknumber=i)
+        tagged(
+            root / f"{i}.flac",
+            i,
+            title=f"Cut {i}",
+            artist=artist,
+            album="Sampler",
+            compilation="1",
+            tracknumber=i,
+        )
     import_run(root=tmp_path / "lib", workers=1)
     release = Release.objects.get()
     assert release.is_compilation and release.artist.name == "Various Artists"
     assert list(release.tracks.values_list("artist__name", flat=True)) == [
-        "Motörhead", "Sigur Rós", "Ørsted Quartet"
+        "Motörhead",
+        "Sigur Rós",
+        "Ørsted Quartet",
     ]
 
 
@@ -262,12 +298,19 @@ def test_rejections_are_reported_and_the_rest_imports(tmp_path):
 
 
 def test_invalid_identifiers_are_dropped_with_a_warning(tmp_path):
-    tagged(tmp_path / "lib" / "a.flac", 1, title="A", album="B", isrc="NOT-AN-ISRC",
-           barcode="1234567890123")
+    tagged(
+        tmp_path / "lib" / "a.flac",
+        1,
+        title="A",
+        album="B",
+        isrc="NOT-AN-ISRC",
+        barcode="1234567890123",
+    )
     report = import_run(root=tmp_path / "lib", workers=1)
     assert len(report.imported) == 1
     assert {w for _, w in report.warnings} == {
-        "ignored invalid ISRC 'NOTANISRC'", "ignored invalid UPC/EAN '1234567890123'"
+        "ignored invalid ISRC 'NOTANISRC'",
+        "ignored invalid UPC/EAN '1234567890123'",
     }
     assert Track.objects.get().isrc == "" and Release.objects.get().upc == ""
 

@@ -181,10 +181,17 @@ def test_forged_wav_header_is_rejected_at_probe_quickly(tmp_path):
     fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * align, align, bits)
     ds64 = struct.pack("<QQQI", 10**11 + 100, 10**11, 10**11 // align, 0)
     header = (
-        b"RF64" + struct.pack("<I", 0xFFFFFFFF) + b"WAVE"
-        + b"ds64" + struct.pack("<I", len(ds64)) + ds64
-        + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-        + b"data" + struct.pack("<I", 0xFFFFFFFF)
+        b"RF64"
+        + struct.pack("<I", 0xFFFFFFFF)
+        + b"WAVE"
+        + b"ds64"
+        + struct.pack("<I", len(ds64))
+        + ds64
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", 0xFFFFFFFF)
     )
     path = tmp_path / "huge.wav"
     path.write_bytes(header + b"\0" * 4096)

@@ -36,8 +36,15 @@ def test_normalize_folds_case_accents_and_special_letters():
 
 @pytest.mark.parametrize(
     ("query", "artist"),
-    [("bjork", "Björk"), ("BJÖRK", "Björk"), ("bj", "Björk"), ("motorhead", "Motörhead"),
-     ("motör", "Motörhead"), ("sigur ros", "Sigur Rós"), ("ros", "Sigur Rós")],
+    [
+        ("bjork", "Björk"),
+        ("BJÖRK", "Björk"),
+        ("bj", "Björk"),
+        ("motorhead", "Motörhead"),
+        ("motör", "Motörhead"),
+        ("sigur ros", "Sigur Rós"),
+        ("ros", "Sigur Rós"),
+    ],
 )
 def test_artists_found_by_prefix_ignoring_case_and_accents(catalog, query, artist):
     assert [a.name for a in catalog_search(query=query).artists] == [artist]
@@ -62,7 +69,9 @@ def test_every_word_must_match(catalog):
     assert not catalog_search(query="bjork spades")
 
 
-@pytest.mark.parametrize("query", ['"', "*", "AND OR NOT", "a:b", "'); DROP TABLE x;--", "   ", "^"])
+@pytest.mark.parametrize(
+    "query", ['"', "*", "AND OR NOT", "a:b", "'); DROP TABLE x;--", "   ", "^"]
+)
 def test_hostile_or_empty_queries_do_not_error(catalog, query):
     catalog_search(query=query)
 
@@ -76,9 +85,7 @@ def test_index_follows_imports_and_reindex(catalog):
 @pytest.mark.postgres
 def test_postgres_search_uses_the_gin_full_text_index(catalog):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_search_tsv'"
-        )
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_search_tsv'")
         (indexdef,) = cursor.fetchone()
     assert "gin" in indexdef.lower() and "to_tsvector" in indexdef
     assert [a.name for a in catalog_search(query="motor").artists] == ["Motörhead"]

@@ -14,7 +14,9 @@ from tunemeter.catalog.validators import (
 )
 
 
-@pytest.mark.parametrize("code", ["9780306406157", "036000291452", "4006381333931", "0 36000 29145 2"])
+@pytest.mark.parametrize(
+    "code", ["9780306406157", "036000291452", "4006381333931", "0 36000 29145 2"]
+)
 def test_valid_gtins_pass(code):
     validate_gtin(code)
 

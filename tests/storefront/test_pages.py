@@ -16,13 +16,24 @@ def release():
     various = Artist.objects.create(name="Various Artists")
     bjork = Artist.objects.create(name="Björk")
     rel = Release.objects.create(
-        title="Sampler <Vol. 1>", artist=various, is_compilation=True, disc_total=2,
-        release_date="2026-11-01", label="Demo Records",
+        title="Sampler <Vol. 1>",
+        artist=various,
+        is_compilation=True,
+        disc_total=2,
+        release_date="2026-11-01",
+        label="Demo Records",
     )
-    Track.objects.create(release=rel, disc_number=1, position=1, title="Jóga", artist=bjork,
-                         length_ms=185_000)
-    Track.objects.create(release=rel, disc_number=2, position=1, title="Second disc", artist=various,
-                         length_ms=61_000)
+    Track.objects.create(
+        release=rel, disc_number=1, position=1, title="Jóga", artist=bjork, length_ms=185_000
+    )
+    Track.objects.create(
+        release=rel,
+        disc_number=2,
+        position=1,
+        title="Second disc",
+        artist=various,
+        length_ms=61_000,
+    )
     search_index_rebuild()
     return rel
 

@@ -141,7 +141,8 @@ def slow(source, fmt, tags):
 cache_module.render = slow
 source = RenderSource(path=Path("unused"), container="flac", sample_rate=44100, channels=2,
                       bit_depth=16, length_samples=44100)
-job = RenderJob(track_id=1, master_id=1, fmt=FORMATS["flac"], source=source, tags=TAGS, key="k" * 64)
+job = RenderJob(track_id=1, master_id=1, fmt=FORMATS["flac"], source=source, tags=TAGS,
+                key="k" * 64)
 for chunk in cache_module.RenditionCache(max_encodes=1).open(job):
     pass
 """

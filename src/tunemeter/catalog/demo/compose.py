@@ -7,21 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tunemeter.catalog.demo.styles import EIGHTHS, MODES, STYLES, Fx, Style
+
 log = logging.getLogger(__name__)
 
-MODES: dict[str, tuple[int, ...]] = {
-    "major": (0, 2, 4, 5, 7, 9, 11),
-    "minor": (0, 2, 3, 5, 7, 8, 10),
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "lydian": (0, 2, 4, 6, 7, 9, 11),
-}
 INTENSITY = {"intro": 0, "verse": 1, "chorus": 2, "bridge": 1, "outro": 0}
 # How likely a melody note starts on each 16th of a bar: downbeats first, 16ths rarely.
 ACCENT = np.array([1, 0.1, 0.5, 0.15, 0.8, 0.1, 0.5, 0.15, 0.9, 0.1, 0.5, 0.15, 0.8, 0.1, 0.5, 0.2])
 MOVES = np.array([-4, -3, -2, -2, -1, -1, 0, 1, 1, 2, 2, 3, 4])
-EIGHTHS = (0, 2, 4, 6, 8, 10, 12, 14)
-RIDE = (0, 4, 6, 8, 12, 14)  # "ding, ding-da ding": 6 and 14 land swung
-P = tuple[tuple[int, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -33,135 +26,6 @@ class Note:
     dur: float
     pitch: int = 0
     vel: float = 1.0
-
-
-@dataclass(frozen=True)
-class Fx:
-    """Per-style mix effects: kick ducking, echo and reverb."""
-
-    duck: float = 0.0
-    delay_beats: float = 0.75
-    delay_fb: float = 0.3
-    room: float = 0.8
-    wet: float = 0.2
-
-
-@dataclass(frozen=True)
-class Style:
-    """What makes an artist sound like itself."""
-
-    bpm: tuple[int, int]
-    progressions: dict[str, P]
-    form: tuple[tuple[str, int], ...]
-    lead: str
-    density: float
-    kit: dict[str, tuple[tuple[str, tuple[int, ...], float], ...]]
-    fx: Fx
-    chord_bars: int = 1
-    swing: float = 0.0  # in 16ths: how late the off-beat 8th lands
-    sevenths: bool = False
-    avoid: tuple[int, ...] = ()  # scale degrees the melody passes over: pentatonic colour
-    humanize: float = 0.0  # seconds of timing jitter
-
-
-FORM = (("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 8), ("bridge", 8))
-STYLES: dict[str, Style] = {
-    "synthpop": Style(
-        bpm=(112, 126),
-        progressions={
-            "major": ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (3, 4, 0, 0)),
-            "minor": ((0, 5, 2, 6), (0, 3, 6, 2), (5, 6, 0, 0), (0, 6, 5, 6)),
-        },
-        form=(*FORM, ("chorus", 8), ("outro", 4)),
-        lead="lead",
-        density=0.75,
-        kit={
-            "intro": (("hat", (2, 6, 10, 14), 0.6),),
-            "verse": (("kick", (0, 4, 8, 12), 1), ("clap", (4, 12), 0.8), ("hat", (2, 6, 10, 14), 0.7)),
-            "chorus": (
-                ("kick", (0, 4, 8, 12), 1),
-                ("clap", (4, 12), 0.9),
-                ("snare", (4, 12), 0.5),
-                ("hat", tuple(range(16)), 0.5),
-                ("ohat", (14,), 0.5),
-            ),
-            "bridge": (("kick", (0, 10), 0.9), ("snare", (8,), 0.6), ("hat", (2, 6, 10, 14), 0.5)),
-            "outro": (("kick", (0, 4, 8, 12), 0.8), ("hat", (2, 6, 10, 14), 0.5)),
-        },
-        fx=Fx(duck=0.55, delay_beats=0.75, delay_fb=0.35, room=0.8, wet=0.16),
-    ),
-    "ambient": Style(
-        bpm=(66, 80),
-        progressions={
-            "major": ((0, 3, 5, 4), (0, 5, 3, 3), (3, 0, 4, 5)),
-            "lydian": ((0, 1, 0, 1), (0, 1, 4, 3), (5, 1, 0, 0)),
-            "dorian": ((0, 3, 0, 6), (0, 6, 3, 0), (5, 3, 0, 0)),
-        },
-        form=(("intro", 4), ("verse", 8), ("chorus", 8), ("bridge", 4), ("chorus", 8), ("outro", 4)),
-        lead="bell",
-        density=0.3,
-        kit={
-            "intro": (),
-            "verse": (("kick", (0, 10), 0.6), ("rim", (8,), 0.45), ("shaker", (2, 6, 10, 14), 0.4)),
-            "chorus": (("kick", (0, 10), 0.7), ("rim", (4, 12), 0.45), ("shaker", EIGHTHS, 0.4)),
-            "bridge": (("shaker", (2, 6, 10, 14), 0.3),),
-            "outro": (("shaker", (2, 10), 0.25),),
-        },
-        fx=Fx(delay_beats=1.5, delay_fb=0.5, room=0.88, wet=0.4),
-        chord_bars=2,
-        sevenths=True,
-        avoid=(3, 6),
-    ),
-    "jazz": Style(
-        bpm=(100, 132),
-        progressions={
-            "major": ((1, 4, 0, 5), (2, 5, 1, 4), (0, 5, 1, 4), (3, 6, 2, 5)),
-            "dorian": ((0, 3, 0, 3), (0, 0, 3, 3), (1, 4, 0, 0)),
-        },
-        form=(*FORM[:5], ("bridge", 4), ("verse", 8), ("outro", 4)),
-        lead="vibes",
-        density=0.6,
-        kit={
-            "intro": (("ride", RIDE, 0.45), ("hat", (4, 12), 0.35)),
-            "verse": (("ride", RIDE, 0.55), ("hat", (4, 12), 0.45), ("kick", (0, 8), 0.35)),
-            "chorus": (("ride", RIDE, 0.65), ("hat", (4, 12), 0.5), ("kick", (0, 4, 8, 12), 0.3)),
-            "bridge": (("brush", EIGHTHS, 0.5), ("hat", (4, 12), 0.45), ("kick", (0,), 0.3)),
-            "outro": (("ride", (0, 8), 0.4), ("hat", (4, 12), 0.3)),
-        },
-        fx=Fx(delay_beats=0.5, delay_fb=0.15, room=0.76, wet=0.14),
-        swing=0.67,
-        sevenths=True,
-        humanize=0.006,
-    ),
-    "lofi": Style(
-        bpm=(78, 90),
-        progressions={
-            "minor": ((0, 3, 6, 2), (5, 3, 0, 4), (0, 6, 5, 4)),
-            "dorian": ((0, 3, 0, 3), (0, 6, 5, 3), (1, 4, 0, 0)),
-            "major": ((1, 4, 0, 5), (3, 2, 1, 4), (0, 3, 1, 4)),
-        },
-        form=(*FORM[:5], ("outro", 4)),
-        lead="flute",
-        density=0.45,
-        kit={
-            "intro": (("hat", EIGHTHS, 0.35),),
-            "verse": (("kick", (0, 7, 10), 0.9), ("snare", (4, 12), 0.8), ("hat", EIGHTHS, 0.5)),
-            "chorus": (
-                ("kick", (0, 7, 10), 0.95),
-                ("snare", (4, 12), 0.85),
-                ("hat", EIGHTHS, 0.55),
-                ("shaker", tuple(range(16)), 0.25),
-            ),
-            "bridge": (("kick", (0, 10), 0.7), ("rim", (4, 12), 0.5), ("hat", EIGHTHS, 0.4)),
-            "outro": (("hat", EIGHTHS, 0.3), ("kick", (0,), 0.6)),
-        },
-        fx=Fx(duck=0.2, delay_beats=0.75, delay_fb=0.3, room=0.8, wet=0.2),
-        swing=0.45,
-        sevenths=True,
-        avoid=(3, 6),
-        humanize=0.008,
-    ),
-}
 
 
 @dataclass
@@ -187,7 +51,10 @@ def form_fit(template: tuple[tuple[str, int], ...], bars: int) -> list[tuple[str
     # settle the rounding two bars at a time, keeping every phrase an even length
     while (total := sum(n for _, n in out)) != bars - bars % 2:
         if total < bars:
-            i = min((i for i, s in enumerate(out) if s[0] not in ("intro", "outro")), key=lambda i: out[i][1])
+            i = min(
+                (i for i, s in enumerate(out) if s[0] not in ("intro", "outro")),
+                key=lambda i: out[i][1],
+            )
             out[i][1] += 2
         else:
             out[max(range(len(out)), key=lambda i: out[i][1])][1] -= 2
@@ -204,12 +71,17 @@ class _Writer:
         self.notes: list[Note] = []
 
     def pitch(self, idx: int) -> int:
+        """Return the MIDI pitch of scale step idx (0 = tonic, 7 = an octave up)."""
         return self.tonic + 12 * (idx // 7) + self.scale[idx % 7]
 
     def fold(self, idx: int, lo: int) -> int:
+        """Return scale step idx moved by octaves into [lo, lo + 12)."""
         return lo + (self.pitch(idx) - lo) % 12
 
-    def add(self, part: str, bar: int, step: float, steps: float, pitch: int = 0, vel=1.0) -> None:
+    def add(
+        self, part: str, bar: int, step: float, steps: float, pitch: int = 0, vel: float = 1.0
+    ) -> None:
+        """Add a note `steps` 16ths long at a bar and 16th step, swung and humanised."""
         t = (bar * 16 + step) * self.s16
         if int(step) % 4 == 2:
             t += self.style.swing * self.s16
@@ -218,8 +90,19 @@ class _Writer:
         vel *= float(self.rng.uniform(0.88, 1.0))
         self.notes.append(Note(part, max(0.0, t), steps * self.s16, pitch, vel))
 
-    def chord(self, part, bar, step, steps, deg, lo, tones=(0, 2, 4), root=False, vel=0.7):
-        """Add a close voicing of the chord on `deg` inside [lo, lo+12), optionally over its root."""
+    def chord(
+        self,
+        part: str,
+        bar: int,
+        step: float,
+        steps: float,
+        deg: int,
+        lo: int,
+        tones: tuple[int, ...] = (0, 2, 4),
+        root: bool = False,
+        vel: float = 0.7,
+    ) -> None:
+        """Add a close voicing of the chord on `deg` in [lo, lo+12), optionally over its root."""
         pitches = sorted({self.fold(deg + k, lo) for k in tones})
         if root:
             pitches.insert(0, self.fold(deg, lo - 12))
@@ -228,6 +111,7 @@ class _Writer:
             self.add(part, bar, step + strum, steps, p, vel)
 
     def drums(self, section: str, bar: int) -> None:
+        """Add one bar of the style's drum pattern for the section, accenting the beats."""
         for part, steps, vel in self.style.kit.get(section, ()):
             for s in steps:
                 accent = 1.0 if s % 4 == 0 else 0.85 if s % 2 == 0 else 0.6
@@ -260,7 +144,9 @@ def _bar(w: _Writer, name: str, bar: int, first: bool, deg: int, nxt: int, kind:
                 w.add("bass_sub", bar, 0, 16 * st.chord_bars, root, 0.8)
         if lvl == 0 or name == "bridge":
             for s in sorted(rng.choice(EIGHTHS, size=2, replace=False)):
-                w.add("bell", bar, int(s), 4, w.fold(deg + int(rng.choice((0, 2, 4))), t + 12), 0.35)
+                w.add(
+                    "bell", bar, int(s), 4, w.fold(deg + int(rng.choice((0, 2, 4))), t + 12), 0.35
+                )
     elif kind == "jazz":
         comps = (((0, 3), (6, 2)), ((2, 2), (10, 3)), ((0, 6), (10, 2)), ((6, 2), (12, 3)))
         for s, n in comps[rng.integers(len(comps))]:
@@ -269,7 +155,10 @@ def _bar(w: _Writer, name: str, bar: int, first: bool, deg: int, nxt: int, kind:
             for s, k in ((0, 0), (8, 4)):
                 w.add("bass_upright", bar, s, 7, w.fold(deg + k, 36), 0.85)
         else:
-            walk, prev = [deg, deg + int(rng.choice((2, 4))), deg + int(rng.choice((1, 2, 4)))], root
+            walk, prev = (
+                [deg, deg + int(rng.choice((2, 4))), deg + int(rng.choice((1, 2, 4)))],
+                root,
+            )
             for beat, idx in enumerate(walk):
                 cand = w.fold(idx, 31)
                 prev = min((cand, cand + 12), key=lambda c, p=prev: abs(c - p))
@@ -298,7 +187,9 @@ def _motif(rng: np.random.Generator, density: float) -> list[tuple[int, int, int
     return [(int(s), int(n), int(m)) for s, n, m in zip(steps, lengths, moves, strict=True)]
 
 
-def _vary(rng: np.random.Generator, motif: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+def _vary(
+    rng: np.random.Generator, motif: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
     """Return the motif with a new ending: the answer to a call, or a repeat that is not a copy."""
     out = list(motif)
     for i in range(max(1, len(out) - 2), len(out)):

@@ -37,9 +37,9 @@ def _palette(rng: np.random.Generator) -> list[RGB]:
 
 
 def _gradient(size: int, top: RGB, bottom: RGB, angle: float) -> Image.Image:
-    y, x = np.mgrid[0:size, 0:size] / size
-    mix = np.clip(np.cos(angle) * y + np.sin(angle) * x, 0, 1)[..., None]
-    pixels = (1 - mix) * np.array(top) + mix * np.array(bottom)
+    axis = np.arange(size, dtype=np.float32) / size
+    mix = np.clip(np.cos(angle) * axis[:, None] + np.sin(angle) * axis[None, :], 0, 1)[..., None]
+    pixels = np.array(top, dtype=np.float32) + mix * np.array(np.subtract(bottom, top), np.float32)
     return Image.fromarray(pixels.astype(np.uint8), "RGB")
 
 
@@ -58,7 +58,9 @@ def _shapes(draw: ImageDraw.ImageDraw, rng: np.random.Generator, colours: list[R
         elif motif == 1:  # stripes: diagonal bands across the whole square
             w = float(rng.uniform(0.02, 0.1)) * size
             x0 = float(rng.uniform(-0.5, 1.0)) * size
-            draw.polygon([(x0, 0), (x0 + w, 0), (x0 + w + size / 2, size), (x0 + size / 2, size)], fill)
+            draw.polygon(
+                [(x0, 0), (x0 + w, 0), (x0 + w + size / 2, size), (x0 + size / 2, size)], fill
+            )
         else:  # polygons: shards
             r = float(rng.uniform(0.1, 0.35)) * size
             angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(3, 6))))
@@ -73,16 +75,26 @@ def _mark(draw: ImageDraw.ImageDraw, mark: str, box: tuple[float, ...], size: in
     dot = size * 0.06
     if mark == "diaeresis":
         for x in (cx - size * 0.13, cx + size * 0.13):
-            draw.ellipse((x - dot, top - size * 0.2, x + dot, top - size * 0.2 + 2 * dot), fill=fill)
+            draw.ellipse(
+                (x - dot, top - size * 0.2, x + dot, top - size * 0.2 + 2 * dot), fill=fill
+            )
     elif mark == "ring":
         r = size * 0.1
         y = top - size * 0.14
         draw.ellipse((cx - r, y - r, cx + r, y + r), outline=fill, width=max(1, round(size * 0.04)))
     elif mark in ("acute", "grave"):
         s = 1 if mark == "acute" else -1
-        draw.line((cx - s * size * 0.06, top - size * 0.06, cx + s * size * 0.1, top - size * 0.24), fill, w)
+        draw.line(
+            (cx - s * size * 0.06, top - size * 0.06, cx + s * size * 0.1, top - size * 0.24),
+            fill,
+            w,
+        )
     elif mark == "slash":
-        draw.line((left - size * 0.03, bottom + size * 0.03, right + size * 0.03, top - size * 0.03), fill, w)
+        draw.line(
+            (left - size * 0.03, bottom + size * 0.03, right + size * 0.03, top - size * 0.03),
+            fill,
+            w,
+        )
 
 
 def _glyphs(text: str) -> list[tuple[str, list[str]]]:

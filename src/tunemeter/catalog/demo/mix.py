@@ -127,10 +127,10 @@ def _duck(notes: list[Note], n: int, depth: float) -> np.ndarray:
     return 1 - np.float32(depth) * env
 
 
-def _part(part: str, notes: list[Note], song: Song, rng: np.random.Generator, n: int):
+def _part(part: str, notes: list[Note], song: Song, rng: np.random.Generator, n: int) -> np.ndarray:
     """Return the bus of one part: every note's buffer added at its start, cached by shape."""
     cache: dict[tuple[int, int], np.ndarray] = {}
-    bus = None
+    bus: np.ndarray | None = None
     for i, note in enumerate(notes):
         if part in DRUMS:
             key = (i % 2, 0)
@@ -150,6 +150,7 @@ def _part(part: str, notes: list[Note], song: Song, rng: np.random.Generator, n:
         start = round(note.start * SR)
         seg = buf[..., : max(0, n - start)]
         bus[..., start : start + seg.shape[-1]] += np.float32(note.vel) * seg
+    assert bus is not None, "a part has at least one note"
     return bus
 
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
-
-from tunemeter.catalog.demo.compose import Note, Song
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +85,9 @@ def _arp(f: float, gate: float, rng: Rng) -> np.ndarray:
     n = _n(gate + 0.1)
     x, e = saw(f, n), np.exp(-_t(n) / 0.08)
     # filter envelope: bright attack closing to a dark body
-    return (lowpass(x, 8 * f) * e + lowpass(x, 2 * f) * (1 - e)) * adsr(n, gate, 0.003, 0.15, 0.3, 0.08)
+    return (lowpass(x, 8 * f) * e + lowpass(x, 2 * f) * (1 - e)) * adsr(
+        n, gate, 0.003, 0.15, 0.3, 0.08
+    )
 
 
 def _pad(f: float, gate: float, rng: Rng) -> np.ndarray:
@@ -101,8 +100,11 @@ def _pad(f: float, gate: float, rng: Rng) -> np.ndarray:
 def _pad_soft(f: float, gate: float, rng: Rng) -> np.ndarray:
     n = _n(gate + 1.5)
     env = adsr(n, gate, 1.2, 0.8, 0.8, 1.5)
-    tri = [sum(2 * np.abs(2 * _phase(f, n, c) - 1) - 1 for c in cents) for cents in ((-8, 5), (-4, 9))]
-    return np.stack([(0.35 * t + 0.4 * sine(f, n)) * env for t in tri])
+    tri = [
+        sum(2 * np.abs(2 * _phase(f, n, c) - 1) - 1 for c in cents) for cents in ((-8, 5), (-4, 9))
+    ]
+    body = 0.4 * sine(f, n)
+    return np.stack([(0.35 * t + body) * env for t in tri])
 
 
 def _bell(f: float, gate: float, rng: Rng) -> np.ndarray:
@@ -160,7 +162,10 @@ def _bass_sub(f: float, gate: float, rng: Rng) -> np.ndarray:
 def _bass_upright(f: float, gate: float, rng: Rng) -> np.ndarray:
     n = _n(gate + 0.08)
     t = _t(n)
-    x = sum(a * np.exp(-t * h / 0.9) * np.sin(TAU * h * f * t) for h, a in enumerate((1, 0.5, 0.25, 0.12), 1))
+    x = sum(
+        a * np.exp(-t * h / 0.9) * np.sin(TAU * h * f * t)
+        for h, a in enumerate((1, 0.5, 0.25, 0.12), 1)
+    )
     thump = lowpass(rng.standard_normal(n), 300) * np.exp(-t / 0.01)
     return (x + 0.5 * thump) * adsr(n, gate, 0.004, 0.0, 1.0, 0.08)
 
@@ -188,7 +193,9 @@ def _kick(style: str, rng: Rng) -> np.ndarray:
 def _snare(style: str, rng: Rng) -> np.ndarray:
     t = _t(_n(0.35))
     tone = np.sin(TAU * 185 * t) * np.exp(-t / 0.04)
-    return 0.6 * tone + 1.5 * _noise(rng, 0.35, 1) * np.exp(-t / (0.09 if style == "lofi" else 0.13))
+    return 0.6 * tone + 1.5 * _noise(rng, 0.35, 1) * np.exp(
+        -t / (0.09 if style == "lofi" else 0.13)
+    )
 
 
 def _clap(style: str, rng: Rng) -> np.ndarray:
