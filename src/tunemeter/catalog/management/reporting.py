@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
 
 from tunemeter.catalog.importing.pipeline import ImportReport
@@ -21,3 +23,14 @@ def print_report(report: ImportReport, *, dry_run: bool, console: Console) -> No
         console.print(f"  rejected {path}: {reason}", highlight=False, markup=False, soft_wrap=True)
     for path, warning in report.warnings:
         console.print(f"  warning {path}: {warning}", highlight=False, markup=False, soft_wrap=True)
+
+
+def loudness_phase(*, console: Console, workers: int) -> None:
+    """Measure the loudness of newly imported tracks (for ReplayGain tags) and say so."""
+    from tunemeter.transcoding.services import loudness_analyse
+
+    started = time.perf_counter()
+    count = loudness_analyse(workers=workers)
+    seconds = time.perf_counter() - started
+    if count:
+        console.print(f"loudness (EBU R128): {count} tracks in {seconds:.1f} s", highlight=False)

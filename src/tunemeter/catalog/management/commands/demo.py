@@ -6,13 +6,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from rich.console import Console
 
 from tunemeter.catalog import selectors
 from tunemeter.catalog.demo import demo_generate
 from tunemeter.catalog.importing.pipeline import import_run
-from tunemeter.catalog.management.reporting import print_report
+from tunemeter.catalog.management.reporting import loudness_phase, print_report
 
 
 class Command(BaseCommand):
@@ -38,5 +39,6 @@ class Command(BaseCommand):
             demo_generate(dest=dest, seed=seed)
             report = import_run(root=dest)
         print_report(report, dry_run=False, console=console)
+        loudness_phase(console=console, workers=settings.IMPORT_WORKERS)
         if report.rejected:
             sys.exit(1)

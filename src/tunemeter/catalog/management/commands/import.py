@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import (
@@ -16,7 +17,7 @@ from rich.progress import (
 )
 
 from tunemeter.catalog.importing.pipeline import import_run
-from tunemeter.catalog.management.reporting import print_report
+from tunemeter.catalog.management.reporting import loudness_phase, print_report
 
 
 class RateColumn(TextColumn):
@@ -64,5 +65,7 @@ class Command(BaseCommand):
                 root=path, dry_run=dry_run, workers=workers, on_progress=on_progress
             )
         print_report(report, dry_run=dry_run, console=console)
+        if not dry_run:
+            loudness_phase(console=console, workers=workers or settings.IMPORT_WORKERS)
         if report.rejected:
             sys.exit(1)
