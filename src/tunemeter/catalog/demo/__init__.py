@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunemeter.catalog.demo.catalog import write_catalog
+from tunemeter.catalog.demo.catalog import catalog_minutes, write_catalog, write_track
 
-__all__ = ["demo_generate"]
+__all__ = ["demo_generate", "demo_minutes", "demo_track"]
 
 
 def demo_generate(*, dest: Path, seed: int = 2026, scale: float = 1.0) -> list[Path]:
@@ -20,3 +20,13 @@ def demo_generate(*, dest: Path, seed: int = 2026, scale: float = 1.0) -> list[P
     small values give short tracks for tests.
     """
     return write_catalog(Path(dest), seed, scale)
+
+
+def demo_minutes() -> float:
+    """Return how many minutes of music demo_generate writes at scale 1."""
+    return catalog_minutes()
+
+
+def demo_track(*, dest: Path, seconds: float, style: str = "synthpop", seed: int = 1) -> Path:
+    """Write one untagged demo track ("synthpop", "ambient" or "jazz") to dest; return it."""
+    return write_track(Path(dest), seconds=seconds, style=style, seed=seed)

@@ -95,6 +95,11 @@ def ean13(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+def track_rng(seed: int, release: int, disc: int, number: int) -> np.random.Generator:
+    """Return the generator that decides everything about one track (disc 0: the cover)."""
+    return np.random.default_rng([seed, release, disc, number])
+
+
 def safe_name(name: str) -> str:
     """Return name usable as a file or folder name on any common filesystem."""
     name = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", unicodedata.normalize("NFC", name))
@@ -140,14 +145,14 @@ def write_catalog(dest: Path, seed: int, scale: float) -> list[Path]:
         album_artist = release.artist.name if release.artist else VARIOUS
         folder = dest / safe_name(album_artist) / safe_name(release.title)
         folder.mkdir(parents=True, exist_ok=True)
-        cover = cover_jpeg(release.title, album_artist, np.random.default_rng([seed, ri, 0, 0]))
+        cover = cover_jpeg(release.title, album_artist, track_rng(seed, ri, 0, 0))
         if not release.embed_cover:
             (folder / "cover.jpg").write_bytes(cover)
         for disc_no, disc in enumerate(release.discs, 1):
             for no, track in enumerate(disc, 1):
                 artist = track.artist or release.artist
                 assert artist is not None, "compilation tracks name their artist"
-                rng = np.random.default_rng([seed, ri, disc_no, no])
+                rng = track_rng(seed, ri, disc_no, no)
                 pcm = render(compose(artist.style, track.seconds * scale, rng, artist.mode), rng)
                 prefix = f"{disc_no}-{no:02d}" if len(release.discs) > 1 else f"{no:02d}"
                 path = folder / f"{prefix} - {safe_name(track.title)}.flac"
@@ -182,3 +187,15 @@ def write_catalog(dest: Path, seed: int, scale: float) -> list[Path]:
         time.perf_counter() - began,
     )
     return paths
+
+
+def catalog_minutes() -> float:
+    """Return the length of the demo catalog at scale 1, in minutes (composed, not rendered)."""
+    return sum(t.seconds for r in RELEASES for disc in r.discs for t in disc) / 60
+
+
+def write_track(path: Path, *, seconds: float, style: str, seed: int) -> Path:
+    """Write one untagged demo track of a style and length (for benchmarks); return path."""
+    rng = np.random.default_rng([seed, 999])
+    write_flac(path, render(compose(style, seconds, rng, None), rng))
+    return path

@@ -176,6 +176,7 @@ def render(song: Song, rng: np.random.Generator) -> np.ndarray:
         for side, gain in enumerate(_pan(ch.pan)):
             out[side] += np.float32(ch.gain) * gain * (bus if bus.ndim == 1 else bus[side])
     space(out, rev, dly, song)
+    log.debug("mixed %s: %d parts, %.1f s", song.style, len(parts), n / SR)
     return master(out, round(song.length * SR), round(tail * SR))
 
 

@@ -1,13 +1,10 @@
-"""Render composed songs to stereo audio: oscillators, envelopes, instruments, drums and mixing."""
+"""Synthesise sound: oscillators, envelopes, filters, pitched instruments and drums (numpy)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 SR = 44100
 TAIL = 3.0  # seconds after the last bar, so delays and reverb ring out before the fade
