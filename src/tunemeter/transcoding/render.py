@@ -25,6 +25,8 @@ from tunemeter.transcoding.source import RenderError, RenderSource, frames, layo
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+# PCM handed to encoders per call; PyAV cuts it to each encoder's frame size in C.
+BLOCK_SAMPLES = 16384
 AAC_PRIMING = 1024  # FFmpeg's AAC encoder delay, in samples
 
 
@@ -55,7 +57,12 @@ def _render_mp3(source: RenderSource, fmt: Format, tags: tagging.RenditionTags) 
     rate = output_rate(fmt, source.sample_rate)
     channels = output_channels(fmt, source.channels)
     yield tagging.id3_bytes(tags)
-    pcm = (a.tobytes() for a in frames(source, rate=rate, sample_format="s16", channels=channels))
+    pcm = (
+        a.tobytes()
+        for a in frames(
+            source, rate=rate, sample_format="s16", channels=channels, frame_samples=BLOCK_SAMPLES
+        )
+    )
     yield from mp3.mp3_encode(
         pcm,
         n_samples=source.samples_at(rate),
@@ -131,7 +138,7 @@ def _render_flac(source: RenderSource, fmt: Format, tags: tagging.RenditionTags)
         rate=source.sample_rate,
         sample_format=sample_format,
         channels=source.channels,
-        frame_samples=ctx.frame_size or 4608,
+        frame_samples=BLOCK_SAMPLES,
     ):
         frame = _to_frame(
             arr, sample_format=sample_format, layout=ctx.layout, rate=ctx.sample_rate, pts=pts
@@ -185,13 +192,12 @@ def _mux(source: RenderSource, fmt: Format, tags: tagging.RenditionTags, target)
         if fmt.container == "ogg":
             stream.metadata.update(dict(tagging.vorbis_comment_fields(tags, opus=True)))
         pts = 0
-        frame_samples = stream.codec_context.frame_size or 4096
         for arr in frames(
             source,
             rate=rate,
             sample_format=sample_format,
             channels=channels,
-            frame_samples=frame_samples,
+            frame_samples=BLOCK_SAMPLES,
         ):
             frame = _to_frame(
                 arr, sample_format=sample_format, layout=stream.layout, rate=rate, pts=pts
