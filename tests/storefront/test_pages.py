@@ -77,3 +77,20 @@ def test_missing_things_are_404(client, release):
 
 def test_pages_refuse_state_changing_methods(client, release):
     assert client.post("/").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_preview_streams_mp3_then_serves_it_from_the_cache(client, tmp_path):
+    from tests.audio import write_audio, write_tags
+    from tunemeter.catalog.importing.pipeline import import_run
+
+    path = write_audio(tmp_path / "a.flac", seconds=2, seed=3)
+    write_tags(path, {"title": "Preview me", "album": "P", "artist": "Q"})
+    import_run(root=path, workers=1)
+    track = Track.objects.get()
+    first = client.get(reverse("storefront:preview", args=[track.pk]))
+    assert first.status_code == 200 and first["Content-Type"] == "audio/mpeg"
+    body = b"".join(first.streaming_content)
+    again = client.get(reverse("storefront:preview", args=[track.pk]))
+    assert b"".join(again.streaming_content) == body and body[:3] == b"ID3"
+    assert client.get(reverse("storefront:preview", args=[9999])).status_code == 404

@@ -13,4 +13,5 @@ urlpatterns = [
     path("releases/<int:release_id>/cover", views.cover, name="cover"),
     path("artists/<int:artist_id>/", views.artist, name="artist"),
     path("search/", views.search, name="search"),
+    path("tracks/<int:track_id>/preview.mp3", views.preview, name="preview"),
 ]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from tunemeter import storage
 from tunemeter.catalog import selectors
-from tunemeter.catalog.models import Artist, Release
+from tunemeter.catalog.models import Artist, Release, Track
+from tunemeter.transcoding import services as transcoding
+from tunemeter.transcoding.exceptions import EncoderBusy
 
 
 @require_safe
@@ -68,3 +76,22 @@ def search(request: HttpRequest) -> HttpResponse:
         "storefront/_results.html" if request.GET.get("partial") else "storefront/search.html"
     )
     return render(request, template, {"query": query, "results": results})
+
+
+@require_safe
+def preview(request: HttpRequest, track_id: int) -> HttpResponse:
+    """Stream a track's 30-second MP3 preview (encoded on first request, then cached)."""
+    if not Track.objects.filter(pk=track_id).exists():
+        raise Http404("No such track")
+    try:
+        stream = transcoding.preview_open(track_id=track_id)
+    except EncoderBusy as exc:
+        response = HttpResponse("Encoders are busy; try again shortly.", status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if stream.cached:
+        response = FileResponse(open(stream.path, "rb"), content_type="audio/mpeg")  # noqa: SIM115
+    else:
+        response = StreamingHttpResponse(iter(stream), content_type="audio/mpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
