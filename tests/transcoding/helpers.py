@@ -112,5 +112,53 @@ def decode(path: Path) -> dict:
         }
 
 
+def decode_pcm(path: Path, *, mono: bool = False) -> bytes:
+    """Return the decoded audio as s16le bytes (ffmpeg when installed, else PyAV)."""
+    if shutil.which("ffmpeg"):
+        args = [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            *(["-ac", "1"] if mono else []),
+            "-f",
+            "s16le",
+            "-",
+        ]
+        return subprocess.run(args, capture_output=True, check=True).stdout
+    out = bytearray()
+    with av.open(str(path)) as media:
+        stream = media.streams.audio[0]
+        layout = "mono" if mono else stream.codec_context.layout.name
+        resampler = av.AudioResampler(format="s16", layout=layout)
+        for frame in media.decode(stream):
+            for converted in resampler.resample(frame):
+                out += converted.to_ndarray().tobytes()
+    return bytes(out)
+
+
+def bits_per_raw_sample(path: Path) -> int | None:
+    """Return the stream's bit depth as ffprobe reports it, or None without ffprobe."""
+    if not shutil.which("ffprobe"):
+        return None
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=bits_per_raw_sample",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(out.split()[0].strip(","))
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import mutagen
+import numpy as np
 import pytest
 
-from tests.transcoding.helpers import decode
+from tests.transcoding.helpers import decode, decode_pcm
 from tunemeter.catalog.models import Release, Track
 from tunemeter.transcoding.services import loudness_analyse, preview_open, rendition_open
 
@@ -35,13 +36,7 @@ def test_preview_is_30_seconds_from_a_third_in_with_fades(track_factory, tmp_pat
     assert info["codec"] == "mp3"
     assert info["samples"] == pytest.approx(30 * 44100, abs=2)
     assert mutagen.File(path).tags["TIT2"].text == [track.title]
-    import subprocess
-
-    pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True,
-    ).stdout
-    import numpy as np
+    pcm = decode_pcm(path, mono=True)
 
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     head, body = np.abs(samples[:441]).mean(), np.abs(samples[44100:88200]).mean()

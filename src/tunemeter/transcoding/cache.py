@@ -116,6 +116,7 @@ class RenditionCache:
         self._lock = threading.Lock()
         self._flights: dict[str, Flight] = {}
         self._reading: Counter[Path] = Counter()
+        self._evict_lock = threading.Lock()
         self.encodes_started = 0
 
     def open(self, job: RenderJob) -> RenditionStream:
@@ -213,6 +214,10 @@ class RenditionCache:
 
     def evict(self) -> int:
         """Delete least recently used renditions past the size budget; return bytes freed."""
+        with self._evict_lock:  # two evictions at once would each free the budget's excess
+            return self._evict()
+
+    def _evict(self) -> int:
         root = storage.storage_root() / "renditions"
         if not root.exists():
             return 0

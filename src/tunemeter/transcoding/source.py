@@ -6,6 +6,8 @@ and faded in and out; its output length is always exactly `output_samples(rate)`
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,8 @@ def _decoded(
     try:
         with open(source.path, "rb") as fh, av.open(fh, format=demuxer) as media:
             stream = media.streams.audio[0]
+            # Decode on other threads (FLAC supports frame threads) while this one encodes.
+            stream.thread_type = "AUTO"
             for frame in media.decode(stream):
                 frame.pts = None
                 for out in resampler.resample(frame):
@@ -98,6 +102,49 @@ class _Shape:
         return (arr * g[np.newaxis, :]).astype(arr.dtype)
 
 
+_DONE = object()
+
+
+def _prefetched(items: Iterator, depth: int = 16) -> Iterator:
+    """Run an iterator in a thread, `depth` items ahead, so decoding overlaps encoding.
+
+    FFmpeg releases the GIL while decoding, so on two cores the master decodes while
+    the caller's encoder works, as the ffmpeg command line does with its threads.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        """Queue item unless the consumer has gone; return False if it has."""
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+
+    worker = threading.Thread(target=produce, daemon=True, name="decode")
+    worker.start()
+    try:
+        while (item := buffer.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _fade(length: int, offset: int, count: int, fade: int) -> np.ndarray:
     """Return fade gains for samples offset..offset+count of a window of length."""
     idx = np.arange(offset, offset + count, dtype=np.float64)
@@ -120,7 +167,8 @@ def frames(
     end = max(s + n for s, n in windows)
     pending: list[np.ndarray] = []
     pending_n = pos = emitted = 0
-    for arr in _decoded(source, rate=rate, sample_format=sample_format, channels=channels):
+    decoded = _decoded(source, rate=rate, sample_format=sample_format, channels=channels)
+    for arr in _prefetched(decoded):
         n = shape.count(arr)
         for start, length in windows:
             a, b = max(start, pos), min(start + length, pos + n)
