@@ -25,3 +25,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("TUNEMETER_REQUIRE_POSTGRES") == "1":
         pytest.fail("PostgreSQL-only test, but the suite runs on " + connection.vendor)
     pytest.skip("PostgreSQL-only: set TUNEMETER_TEST_DATABASE_URL=postgres://… to run it")
+
+
+@pytest.fixture
+def ledger_db(transactional_db):
+    """A committed-transaction database whose ledger guards allow the teardown flush.
+
+    The ledger's triggers refuse DELETE; SQLite flushes test tables with DELETE
+    (PostgreSQL truncates, which row triggers ignore), so they are lifted at teardown.
+    """
+    from django.db import connection
+
+    from tunemeter.ledger.guards import guards_install, sqlite_delete_guards_remove
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            guards_install(cursor, "sqlite")
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            sqlite_delete_guards_remove(cursor)

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "tunemeter.catalog",
     "tunemeter.transcoding",
+    "tunemeter.ledger",
+    "tunemeter.pricing",
+    "tunemeter.shop",
     "tunemeter.storefront",
 ]
 
@@ -155,6 +158,15 @@ IMPORT_WORKERS = _env_int("TUNEMETER_IMPORT_WORKERS", os.cpu_count() or 1)
 # Rendition cache: size budget (least recently used files go first) and encoder slots.
 CACHE_MAX_BYTES = _env_int("TUNEMETER_CACHE_MAX_BYTES", 20 * 1000**3)
 MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
+
+# Money: the store currency (ISO 4217) and prices, in its minor units.
+STORE_CURRENCY = os.environ.get("TUNEMETER_CURRENCY", "USD")
+MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
+QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
+SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.shop.gate.allow_all")
+# Instant demo top-ups: only in debug or an explicit demo store.
+DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")
+DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)
 
 LOGGING = {
     "version": 1,

@@ -11,11 +11,15 @@ os.environ.setdefault(
 )
 
 from tunemeter.settings import *  # noqa: E402,F403
-from tunemeter.settings import DATABASES  # noqa: E402
+from tunemeter.settings import DATA_DIR, DATABASES  # noqa: E402
 
 if _test_url := os.environ.get("TUNEMETER_TEST_DATABASE_URL"):
     import dj_database_url
 
     DATABASES["default"] = dj_database_url.parse(_test_url)
+
+else:
+    # A file, not SQLite's shared-cache memory database: concurrency tests need real locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

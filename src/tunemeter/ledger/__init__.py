@@ -1,0 +1,1 @@
+"""Ledger: accounts, balanced append-only transfers, balances — the only code that moves money."""

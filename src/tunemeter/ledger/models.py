@@ -1,0 +1,101 @@
+"""Define accounts, transfers and entries: double entry, integer minor units, append-only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tunemeter.ledger.exceptions import ImmutableRecord
+
+
+class Account(models.Model):
+    """A balance of one kind, in one currency, for one owner (customer or rights holder)."""
+
+    CUSTOMER = "customer"
+    REVENUE = "revenue"
+    ROYALTIES_PAYABLE = "royalties_payable"
+    ESCROW = "escrow"
+    CLEARING = "clearing"
+    PAYOUTS = "payouts"
+    KINDS = [
+        (CUSTOMER, "customer balance"),
+        (REVENUE, "store revenue"),
+        (ROYALTIES_PAYABLE, "royalties payable"),
+        (ESCROW, "escrow"),
+        (CLEARING, "payment clearing"),
+        (PAYOUTS, "payouts"),
+    ]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    currency = models.CharField(max_length=3)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.CharField(
+        max_length=64, help_text='"store", "customer:<user id>" or "holder:<id>"'
+    )
+    balance_minor = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "currency", "owner"], name="account_unique"),
+            # A customer can never owe the store: the database refuses it too.
+            models.CheckConstraint(
+                condition=~models.Q(kind="customer") | models.Q(balance_minor__gte=0),
+                name="customer_balance_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f" of user {self.customer_id}" if self.customer_id else ""
+        return f"{self.get_kind_display()}{owner} ({self.currency})"
+
+
+class Transfer(models.Model):
+    """A balanced movement of money; its id is its idempotency key. Never updated or deleted."""
+
+    id = models.CharField(primary_key=True, max_length=200)
+    kind = models.CharField(max_length=30)
+    metadata = models.JSONField(default=dict, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord("transfers are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord("transfers are append-only")
+
+
+class Entry(models.Model):
+    """One leg of a transfer: a signed amount on an account. Never updated or deleted."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor:+d} {self.currency} on {self.account_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord("entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord("entries are append-only")

@@ -1,0 +1,50 @@
+"""Read the ledger: balances, and a full verification of every balance and transfer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Sum
+
+from tunemeter.ledger.models import Account, Entry
+
+
+def balance_minor(*, user, currency: str) -> int:
+    """Return a customer's balance in minor units (0 without an account)."""
+    account = Account.objects.filter(
+        kind=Account.CUSTOMER, currency=currency, owner=f"customer:{user.pk}"
+    ).first()
+    return account.balance_minor if account else 0
+
+
+def ledger_verify() -> list[str]:
+    """Recompute every balance from the entries and check every transfer sums to zero.
+
+    Return the differences found (empty when the ledger is consistent).
+    """
+    problems: list[str] = []
+    sums = dict(Entry.objects.values_list("account_id").annotate(total=Sum("amount_minor")))
+    for account in Account.objects.all():
+        expected = sums.get(account.pk, 0) or 0
+        if expected != account.balance_minor:
+            problems.append(
+                f"account {account.pk} ({account}): balance {account.balance_minor}, "
+                f"entries sum to {expected}"
+            )
+        if account.kind == Account.CUSTOMER and account.balance_minor < 0:
+            problems.append(f"account {account.pk} ({account}): negative customer balance")
+    per_transfer: dict[tuple[str, str], int] = defaultdict(int)
+    for transfer_id, currency, amount, account_currency in Entry.objects.values_list(
+        "transfer_id", "currency", "amount_minor", "account__currency"
+    ):
+        per_transfer[(transfer_id, currency)] += amount
+        if currency != account_currency:
+            problems.append(
+                f"transfer {transfer_id}: entry in {currency} on a {account_currency} account"
+            )
+    problems += [
+        f"transfer {tid}: {currency} entries sum to {total}"
+        for (tid, currency), total in sorted(per_transfer.items())
+        if total != 0
+    ]
+    return problems

@@ -1,0 +1,15 @@
+"""Errors raised by pricing."""
+
+from __future__ import annotations
+
+
+class PricingError(Exception):
+    """A quote cannot be made or used."""
+
+
+class QuoteExpired(PricingError):
+    """The quote's prices no longer hold; `fresh` is a new quote for the same items."""
+
+    def __init__(self, *, fresh) -> None:
+        super().__init__("this quote has expired; here is a fresh one")
+        self.fresh = fresh

@@ -1,0 +1,1 @@
+"""Shop: checkout, orders, entitlements, deposits and gift codes."""

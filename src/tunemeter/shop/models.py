@@ -1,0 +1,75 @@
+"""Define orders, entitlements (a right to download, forever) and gift codes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Order(models.Model):
+    """A paid quote."""
+
+    PAID, REFUNDED = "paid", "refunded"
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    quote = models.OneToOneField("pricing.Quote", on_delete=models.PROTECT, related_name="order")
+    idempotency_key = models.CharField(max_length=100)
+    total_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    transfer_id = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, default=PAID, choices=[(PAID, "paid"), (REFUNDED, "refunded")]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="order_idempotency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} ({self.total_minor} {self.currency})"
+
+
+class Entitlement(models.Model):
+    """A customer's right to download one track in one format."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entitlements"
+    )
+    track = models.ForeignKey("catalog.Track", on_delete=models.PROTECT, related_name="+")
+    format_id = models.CharField(max_length=20)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="entitlements")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "track", "format_id"], name="entitlement_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.track_id} in {self.format_id}"
+
+
+class GiftCode(models.Model):
+    """A code worth an amount of balance, redeemable once."""
+
+    code = models.CharField(max_length=40, unique=True)
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.amount_minor} {self.currency})"

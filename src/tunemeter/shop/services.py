@@ -1,0 +1,139 @@
+"""Check out: pay a quote from the balance, atomically and idempotently; refund by reversal."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tunemeter.ledger.models import Account, Transfer
+from tunemeter.ledger.services import (
+    Leg,
+    account_get,
+    customer_account,
+    transfer_post,
+    transfer_reverse,
+)
+from tunemeter.pricing.exceptions import QuoteExpired
+from tunemeter.pricing.models import Quote, QuoteLine
+from tunemeter.pricing.services import quote_refresh
+from tunemeter.shop.exceptions import CheckoutError, IdempotencyConflict, NotForSale, QuoteStale
+from tunemeter.shop.gate import sale_gate
+from tunemeter.shop.models import Entitlement, Order
+from tunemeter.shop.selectors import owned_formats
+
+logger = logging.getLogger(__name__)
+
+
+def _existing(customer, idempotency_key: str, quote: Quote) -> Order | None:
+    order = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+    if order is not None and order.quote_id != quote.pk:
+        raise IdempotencyConflict("this idempotency key was already used for another quote")
+    return order
+
+
+def entitlements_grant(*, order: Order, lines: list[QuoteLine]) -> None:
+    """Give the buyer the right to download every line's track in its format."""
+    for line in lines:
+        entitlement, created = Entitlement.objects.get_or_create(
+            customer_id=order.customer_id,
+            track_id=line.track_id,
+            format_id=line.item.format_id,
+            defaults={"order": order},
+        )
+        if not created and entitlement.revoked_at is not None:
+            # Bought again after a refund: the right comes back with the new order.
+            Entitlement.objects.filter(pk=entitlement.pk).update(revoked_at=None, order=order)
+
+
+def order_place(*, customer, quote: Quote, idempotency_key: str) -> Order:
+    """Pay a quote from the customer's balance: all or nothing, once per idempotency key.
+
+    Raises QuoteExpired (with a fresh quote), QuoteStale, NotForSale,
+    InsufficientFunds or IdempotencyConflict; on any of them nothing is written.
+    """
+    if quote.customer_id != customer.pk:
+        raise CheckoutError("this quote belongs to another customer")
+    if (order := _existing(customer, idempotency_key, quote)) is not None:
+        return order
+    if quote.expires_at <= timezone.now():
+        raise QuoteExpired(fresh=quote_refresh(quote=quote))
+    try:
+        with transaction.atomic():
+            return _place(customer, quote, idempotency_key)
+    except QuoteStale as exc:
+        raise QuoteStale(str(exc), fresh=quote_refresh(quote=quote)) from None
+    except IntegrityError:
+        # A concurrent request with the same key (or quote) committed first.
+        order = _existing(customer, idempotency_key, quote)
+        if order is None:
+            raise CheckoutError("this quote has already been paid") from None
+        return order
+
+
+def _place(customer, quote: Quote, idempotency_key: str) -> Order:
+    currency = quote.currency
+    balance = customer_account(user=customer, currency=currency)
+    # Lock the buyer's balance first: concurrent checkouts of one customer queue here.
+    Account.objects.select_for_update().get(pk=balance.pk)
+    if (order := _existing(customer, idempotency_key, quote)) is not None:
+        return order
+    if Order.objects.filter(quote=quote).exists():
+        raise CheckoutError("this quote has already been paid")
+    lines = list(
+        QuoteLine.objects.filter(item__quote=quote)
+        .select_related("item", "track")
+        .order_by("item__position", "pk")
+    )
+    owned = owned_formats(customer=customer, track_ids=[line.track_id for line in lines])
+    now = timezone.now()
+    for line in lines:
+        if not line.owned and line.item.format_id in owned.get(line.track_id, ()):
+            raise QuoteStale("you bought some of these since the quote", fresh=None)
+        if (reason := sale_gate(track=line.track, territory=quote.territory, at=now)) is not None:
+            raise NotForSale(f"{line.track.title}: {reason}")
+    transfer = None
+    if quote.total_minor > 0:
+        revenue = account_get(kind=Account.REVENUE, currency=currency)
+        transfer = transfer_post(
+            transfer_id=f"order:{customer.pk}:{idempotency_key}",
+            kind="purchase",
+            legs=[Leg(balance, -quote.total_minor), Leg(revenue, quote.total_minor)],
+            metadata={"customer": customer.pk, "quote": str(quote.pk)},
+        )
+    order = Order.objects.create(
+        customer=customer,
+        quote=quote,
+        idempotency_key=idempotency_key,
+        total_minor=quote.total_minor,
+        currency=currency,
+        transfer_id=transfer.pk if transfer else "",
+    )
+    entitlements_grant(order=order, lines=[line for line in lines if not line.owned])
+    logger.info("order placed id=%s customer=%s total=%d", order.pk, customer.pk, order.total_minor)
+    return order
+
+
+def order_refund(*, order: Order, staff, reason: str) -> Order:
+    """Refund an order (staff only): reverse its transfer and revoke its entitlements."""
+    if not staff.is_staff:
+        raise PermissionError("only staff may refund")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.REFUNDED:
+            return order
+        if order.transfer_id:
+            transfer_reverse(
+                transfer=Transfer.objects.get(pk=order.transfer_id),
+                transfer_id=f"refund:{order.pk}",
+                kind="refund",
+                metadata={"staff": staff.pk, "reason": reason, "order": order.pk},
+            )
+        Entitlement.objects.filter(order=order, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        order.status = Order.REFUNDED
+        order.save(update_fields=["status"])
+        logger.info("order refunded id=%s staff=%s", order.pk, staff.pk)
+    return order
