@@ -98,9 +98,12 @@ def test_transfers_and_entries_are_append_only_in_code_and_database():
         "UPDATE ledger_transfer SET kind = 'forged'",
         "DELETE FROM ledger_transfer",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert ledger_verify() == []
 
 
