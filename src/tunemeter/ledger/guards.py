@@ -22,7 +22,11 @@ END $$ LANGUAGE plpgsql
 
 def guards_install(schema_editor_or_cursor, vendor: str, *, actions=("UPDATE", "DELETE")) -> None:
     """Install the append-only triggers (idempotent)."""
-    run = schema_editor_or_cursor.execute
+
+    def run(sql: str) -> None:
+        # No parameters: the "%" in the function body must reach the server as written.
+        schema_editor_or_cursor.execute(sql, None)
+
     if vendor == "sqlite":
         for table in TABLES:
             for action in actions:
