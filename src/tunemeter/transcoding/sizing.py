@@ -3,10 +3,10 @@
 Exact: CBR MP3 (ID3 tag + Info frame + LAME's frame sizes, see mp3.py), WAV and AIFF
 (header + samples), and anything rendered before (its recorded size).
 
-Estimated (VBR MP3, AAC, Opus, FLAC, ALAC): the real encoder renders 8 excerpts of 3 s
+Estimated (VBR MP3, AAC, Opus, FLAC, ALAC): the real encoder renders 16 excerpts of 2 s
 spread evenly over the track, and a near-empty render gives the fixed overhead
 (tags, cover, headers); the estimate is overhead + excerpt payload × (track length /
-excerpt length). Tracks shorter than the excerpts are rendered whole.
+excerpt length). Tracks under twice the excerpts (64 s) are rendered whole.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from tunemeter.transcoding.selectors import RenderJob, render_job, rendition_rec
 
 logger = logging.getLogger(__name__)
 
-EXCERPTS = 8
-EXCERPT_SECONDS = 3
+EXCERPTS = 16
+EXCERPT_SECONDS = 2
 
 
 def exact_size(job: RenderJob) -> int | None:
