@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "tunemeter.ledger",
     "tunemeter.pricing",
     "tunemeter.shop",
+    "tunemeter.customers",
+    "django_countries",
+    "axes",
     "tunemeter.storefront",
 ]
 
@@ -85,7 +88,40 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # Argon2id
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# Login throttling: 5 failures lock that username from that address, and that address,
+# for 15 minutes. Failures from elsewhere never lock a real user out of their own network.
+AXES_FAILURE_LIMIT = _env_int("TUNEMETER_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "customers/locked.html"
+AXES_VERBOSE = False
+LOGIN_URL = "customers:login"
+LOGIN_REDIRECT_URL = "storefront:home"
+LOGOUT_REDIRECT_URL = "storefront:home"
+
+# Email: printed to the console unless an SMTP host is configured.
+if os.environ.get("TUNEMETER_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["TUNEMETER_SMTP_HOST"]
+    EMAIL_PORT = _env_int("TUNEMETER_SMTP_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("TUNEMETER_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("TUNEMETER_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("TUNEMETER_SMTP_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("TUNEMETER_FROM_EMAIL", "store@localhost")
 
 ROOT_URLCONF = "tunemeter.urls"
 ASGI_APPLICATION = "tunemeter.asgi.application"

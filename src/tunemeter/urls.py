@@ -8,5 +8,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("tunemeter.customers.urls")),
     path("", include("tunemeter.storefront.urls")),
 ]

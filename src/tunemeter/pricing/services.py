@@ -31,8 +31,11 @@ class Item:
 
 
 def _territory(customer) -> str:
-    profile = getattr(customer, "profile", None)
-    return getattr(profile, "country", "") or ""
+    """Return the buyer's territory: the ISO 3166-1 code of their profile's country."""
+    from tunemeter.customers.models import Profile
+
+    profile = Profile.objects.filter(user=customer).first()
+    return profile.country.code if profile and profile.country else ""
 
 
 def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:

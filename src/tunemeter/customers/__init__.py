@@ -1,0 +1,1 @@
+"""Customers: registration with a country (the buyer's territory), sign-in and passwords."""

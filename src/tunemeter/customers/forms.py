@@ -1,0 +1,41 @@
+"""Validate the registration form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+
+class RegistrationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=countries, help_text=_("Where you live: licences depend on it.")
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if get_user_model().objects.filter(username=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if password := cleaned.get("password"):
+            email = cleaned.get("email", "")
+            user = get_user_model()(username=email, email=email)
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
