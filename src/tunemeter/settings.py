@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tunemeter.pricing",
     "tunemeter.shop",
     "tunemeter.customers",
+    "tunemeter.api",
     "django_countries",
     "axes",
     "tunemeter.storefront",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from tunemeter.api.routes import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("tunemeter.customers.urls")),
+    path("api/", api.urls),
     path("", include("tunemeter.storefront.urls")),
 ]

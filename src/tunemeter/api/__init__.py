@@ -1,0 +1,1 @@
+"""The JSON API (django-ninja): thin routes calling the apps' services."""

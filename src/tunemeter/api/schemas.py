@@ -1,0 +1,78 @@
+"""Typed request and response bodies of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+
+
+class ItemIn(Schema):
+    track_id: int | None = None
+    release_id: int | None = None
+    format: str
+
+
+class QuoteIn(Schema):
+    items: list[ItemIn]
+
+
+class QuoteItemOut(Schema):
+    track_id: int | None
+    release_id: int | None
+    format: str
+    size_bytes: int
+    exact: bool
+    price_minor: int
+    discount_minor: int
+    owned: bool
+    available: bool
+    unavailable_reason: str
+
+
+class QuoteOut(Schema):
+    id: UUID
+    currency: str
+    total_minor: int
+    expires_at: datetime
+    items: list[QuoteItemOut]
+
+
+class OrderIn(Schema):
+    quote_id: UUID
+
+
+class OrderOut(Schema):
+    id: int
+    quote_id: UUID
+    total_minor: int
+    currency: str
+    status: str
+
+
+class DepositIn(Schema):
+    amount_minor: int
+    provider: str = "demo"
+
+
+class GiftCodeIn(Schema):
+    code: str
+
+
+class BalanceOut(Schema):
+    currency: str
+    balance_minor: int
+
+
+class ErrorOut(Schema):
+    detail: str
+    fresh_quote: QuoteOut | None = None
+
+
+class FormatOut(Schema):
+    id: str
+    label: str
+    mode: str
+    extension: str
+    rate_minor_per_mb: int
