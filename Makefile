@@ -19,6 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+run: export TUNEMETER_DEMO_PAYMENTS ?= 1
 run: $(VENV)/.installed
 	$(BIN)/tunemeter migrate --noinput
 	$(BIN)/tunemeter demo --if-empty
