@@ -197,3 +197,36 @@ def test_refund_reverses_money_and_revokes_then_rebuy_restores():
     order_place(customer=buyer, quote=requote, idempotency_key="k2")
     assert Entitlement.objects.get().revoked_at is None
     assert Transfer.objects.filter(kind="refund").count() == 1 and ledger_verify() == []
+
+
+def test_staff_credit_with_a_reason_by_command(capsys):
+    from django.core.management import CommandError, call_command
+
+    staff, buyer = customer(staff=True), customer()
+    call_command(
+        "credit",
+        buyer.email,
+        "250",
+        "--reason",
+        "goodwill",
+        "--staff",
+        staff.username,
+        "--reference",
+        "c1",
+    )
+    call_command(
+        "credit",
+        buyer.email,
+        "250",
+        "--reason",
+        "goodwill",
+        "--staff",
+        staff.username,
+        "--reference",
+        "c1",
+    )
+    assert balance_minor(user=buyer, currency="USD") == 250
+    transfer = Transfer.objects.get(kind="manual_credit")
+    assert transfer.metadata["reason"] == "goodwill" and transfer.metadata["staff"] == staff.pk
+    with pytest.raises(CommandError, match="only staff"):
+        call_command("credit", buyer.email, "5", "--reason", "x", "--staff", buyer.username)
