@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tunemeter.shop",
     "tunemeter.customers",
     "tunemeter.api",
+    "tunemeter.delivery",
     "django_countries",
     "axes",
     "tunemeter.storefront",
@@ -204,6 +205,11 @@ SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.shop.gate.allow_all
 # Instant demo top-ups: only in debug or an explicit demo store.
 DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")
 DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)
+
+# Downloads: link lifetime, concurrent downloads per customer, nginx hand-off prefix.
+LINK_TTL_SECONDS = _env_int("TUNEMETER_LINK_TTL_SECONDS", 24 * 3600)
+MAX_DOWNLOADS_PER_CUSTOMER = _env_int("TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER", 4)
+ACCEL_REDIRECT = os.environ.get("TUNEMETER_ACCEL_REDIRECT", "")
 
 LOGGING = {
     "version": 1,

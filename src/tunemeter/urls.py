@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("tunemeter.customers.urls")),
     path("api/", api.urls),
+    path("", include("tunemeter.delivery.urls")),
     path("", include("tunemeter.storefront.urls")),
 ]

@@ -35,7 +35,7 @@ from tunemeter.transcoding.selectors import RenderJob
 
 logger = logging.getLogger(__name__)
 
-READ_CHUNK = 256 * 1024
+READ_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -62,22 +62,27 @@ class RenditionStream:
         self.sha256 = ""
 
     def __iter__(self) -> Iterator[bytes]:
+        return self.iter_from(0)
+
+    def iter_from(self, offset: int) -> Iterator[bytes]:
+        """Yield the rendition's bytes from offset on, waiting for an encode to reach them."""
         self._cache._reading[self.path] += 1
         try:
             if self._flight is None:
-                yield from self._read_file()
+                yield from self._read_file(offset)
             else:
-                yield from self._follow(self._flight)
+                yield from self._follow(self._flight, offset)
         finally:
             self._cache._reading[self.path] -= 1
 
-    def _read_file(self) -> Iterator[bytes]:
+    def _read_file(self, offset: int = 0) -> Iterator[bytes]:
         with open(self.path, "rb") as fh:
+            fh.seek(offset)
             while chunk := fh.read(READ_CHUNK):
                 yield chunk
 
-    def _follow(self, flight: Flight) -> Iterator[bytes]:
-        """Yield the growing temp file's bytes as the encoder writes them."""
+    def _follow(self, flight: Flight, offset: int = 0) -> Iterator[bytes]:
+        """Yield the growing temp file's bytes from offset as the encoder writes them."""
         try:
             fh = open(flight.temp, "rb")  # noqa: SIM115 - closed below
         except FileNotFoundError:
@@ -86,10 +91,11 @@ class RenditionStream:
                 flight.cond.wait_for(lambda: flight.done)
             if flight.error is not None:
                 raise RenderError(str(flight.error)) from flight.error
-            yield from self._read_file()
+            yield from self._read_file(offset)
             return
         with fh:
-            sent = 0
+            fh.seek(offset)
+            sent = offset
             while True:
                 with flight.cond:
                     flight.cond.wait_for(lambda sent=sent: flight.written > sent or flight.done)

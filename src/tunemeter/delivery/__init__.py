@@ -1,0 +1,1 @@
+"""Delivery: signed links, HTTP ranges, streaming downloads, release zips, nginx hand-off."""

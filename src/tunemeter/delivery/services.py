@@ -1,0 +1,186 @@
+"""Resolve links to downloads: entitlement checks, cached or growing renditions, zips, limits."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from tunemeter.catalog.models import Release
+from tunemeter.delivery import zips
+from tunemeter.delivery.links import Link
+from tunemeter.delivery.responses import Representation
+from tunemeter.shop.models import Entitlement, Order
+from tunemeter.transcoding.cache import RenditionStream, cache_get
+from tunemeter.transcoding.exceptions import EncoderBusy
+from tunemeter.transcoding.selectors import RenderJob, render_job, rendition_recorded
+from tunemeter.transcoding.sizing import exact_size
+
+FILE_CHUNK = 1024 * 1024
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+class DownloadDenied(Exception):
+    """The link is genuine but its entitlement is revoked or refunded (403)."""
+
+
+class NotFound(Exception):
+    """Nothing this customer owns matches (404)."""
+
+
+class TooManyDownloads(Exception):
+    """The customer already runs the maximum number of downloads (429)."""
+
+
+_active: Counter[int] = Counter()
+_active_lock = threading.Lock()
+
+
+@contextmanager
+def download_slot(customer_id: int):
+    """Hold one of the customer's concurrent download slots, or raise TooManyDownloads."""
+    with _active_lock:
+        if _active[customer_id] >= settings.MAX_DOWNLOADS_PER_CUSTOMER:
+            raise TooManyDownloads(
+                f"at most {settings.MAX_DOWNLOADS_PER_CUSTOMER} downloads at once"
+            )
+        _active[customer_id] += 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active[customer_id] -= 1
+
+
+def safe_filename(name: str) -> str:
+    return _UNSAFE.sub("_", name).strip(" .") or "download"
+
+
+def track_filename(job: RenderJob) -> str:
+    return safe_filename(
+        f"{job.tags.track:02d} - {job.tags.artist} - {job.tags.title}.{job.fmt.extension}"
+    )
+
+
+def entitlement_for(link: Link) -> Entitlement:
+    """Return the link's entitlement, checked against its owner; raise NotFound/DownloadDenied."""
+    entitlement = Entitlement.objects.select_related("order").filter(pk=link.entitlement_id).first()
+    if entitlement is None or entitlement.customer_id != link.customer_id:
+        raise NotFound("no such download")
+    if entitlement.revoked_at is not None or entitlement.order.status != Order.PAID:
+        raise DownloadDenied("this purchase was refunded")
+    return entitlement
+
+
+def _file_from(path, offset: int) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        while chunk := fh.read(FILE_CHUNK):
+            yield chunk
+
+
+def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionStream]:
+    """Return the rendition as a downloadable representation (encoding it if needed).
+
+    Raises EncoderBusy when it is not cached and every encoder is taken.
+    """
+    stream = cache_get().open(job)
+    record = rendition_recorded(key=job.key)
+    filename = track_filename(job)
+    if stream.cached:
+        mtime = datetime.fromtimestamp(stream.path.stat().st_mtime, tz=UTC)
+        etag = f'"{record.sha256}"' if record else None
+        return Representation(
+            content_type=job.fmt.mime_type,
+            filename=filename,
+            length=stream.size,
+            open_at=lambda offset: _file_from(stream.path, offset),
+            etag=etag,
+            last_modified=record.created_at if record else mtime,
+        ), stream
+    length = record.size_bytes if record else exact_size(job)
+    return Representation(
+        content_type=job.fmt.mime_type,
+        filename=filename,
+        length=length,
+        open_at=stream.iter_from,
+        etag=f'"{record.sha256}"' if record else None,
+        last_modified=record.created_at if record else None,
+    ), stream
+
+
+def entitlement_job(entitlement: Entitlement) -> RenderJob:
+    return render_job(track_id=entitlement.track_id, format_id=entitlement.format_id)
+
+
+def release_order_check(link: Link) -> tuple[Order, Release, list[Entitlement]]:
+    """Return the order, release and the entitlements a zip link covers."""
+    order = Order.objects.filter(pk=link.order_id, customer_id=link.customer_id).first()
+    release = Release.objects.filter(pk=link.release_id).first()
+    if order is None or release is None:
+        raise NotFound("no such download")
+    entitlements = list(
+        Entitlement.objects.filter(
+            customer_id=link.customer_id, track__release=release, format_id=link.format_id
+        ).select_related("track", "order")
+    )
+    if not entitlements:
+        raise NotFound("no such download")
+    if order.status != Order.PAID or any(
+        e.revoked_at for e in entitlements if e.order_id == order.pk
+    ):
+        raise DownloadDenied("this purchase was refunded")
+    return order, release, [e for e in entitlements if e.revoked_at is None]
+
+
+def release_representation(
+    release: Release, entitlements: list[Entitlement], format_id: str
+) -> Representation:
+    """Return the release zip as a representation (sized when every member's size is known)."""
+    jobs = [render_job(track_id=e.track_id, format_id=format_id) for e in entitlements]
+    jobs.sort(key=lambda j: (j.tags.disc, j.tags.track))
+    plan = zips.ZipPlan(release=release, jobs=jobs)
+    return Representation(
+        content_type="application/zip",
+        filename=safe_filename(
+            f"{release.artist.name} - {release.title} ({jobs[0].fmt.label}).zip"
+        ),
+        length=plan.length,
+        open_at=plan.open_at,
+        etag=f'"zip-{plan.digest}"' if plan.length is not None else None,
+        last_modified=None,
+    )
+
+
+def counted(chunks: Iterable[bytes], *, record: dict, slot) -> Iterator[bytes]:
+    """Yield chunks, then log the download (bytes sent, completed or not) and free the slot."""
+    from tunemeter.delivery.logbook import log_download
+
+    sent, completed = 0, False
+    try:
+        for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+        completed = True
+    finally:
+        slot.__exit__(None, None, None)
+        log_download(**record, bytes_sent=sent, completed=completed, finished_at=timezone.now())
+
+
+def busy_retry(job: RenderJob, *, wait_seconds: float = 60.0) -> RenditionStream:
+    """Open a rendition, waiting for a free encoder slot (used inside zips)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return cache_get().open(job)
+        except EncoderBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

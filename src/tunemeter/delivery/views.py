@@ -1,0 +1,193 @@
+"""Serve downloads by signed link (no session needed), and the buyer's library of links."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from tunemeter.delivery import services
+from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_sign, link_verify
+from tunemeter.delivery.responses import content_disposition, respond
+from tunemeter.shop.models import Entitlement, Order
+from tunemeter.transcoding.exceptions import EncoderBusy
+
+logger = logging.getLogger(__name__)
+
+
+def _busy(retry_after: int, message: str) -> HttpResponse:
+    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _link_or_error(request: HttpRequest, token: str):
+    try:
+        return link_verify(token), None
+    except LinkInvalid:
+        return None, HttpResponse(
+            "This download link is not valid.", status=403, content_type="text/plain"
+        )
+    except LinkExpired as exc:
+        owner = request.user.is_authenticated and request.user.pk == exc.payload.get("c")
+        return None, render(request, "delivery/expired.html", {"owner": owner}, status=410)
+
+
+def _record(request: HttpRequest, *, customer_id: int, format_id: str, what: str, **extra) -> dict:
+    return {
+        "customer_id": customer_id,
+        "format_id": format_id,
+        "what": what[:300],
+        "range_header": request.headers.get("Range", "")[:200],
+        "user_agent": request.headers.get("User-Agent", "")[:300],
+        "started_at": timezone.now(),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def track_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
+    """Download one purchased track in one format."""
+    link, error = _link_or_error(request, token)
+    if error is not None:
+        return error
+    try:
+        entitlement = services.entitlement_for(link)
+    except services.NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except services.DownloadDenied as exc:
+        return HttpResponse(str(exc), status=403, content_type="text/plain")
+    job = services.entitlement_job(entitlement)
+    record = _record(
+        request,
+        customer_id=link.customer_id,
+        format_id=job.fmt.id,
+        what=services.track_filename(job),
+        entitlement_id=entitlement.pk,
+    )
+    if settings.ACCEL_REDIRECT and services.is_cached(job):
+        # Django checked the link; nginx sends the bytes (ranges, sendfile).
+        response = HttpResponse(content_type=job.fmt.mime_type)
+        response["X-Accel-Redirect"] = settings.ACCEL_REDIRECT + job.relpath
+        response["Content-Disposition"] = content_disposition(services.track_filename(job))
+        from tunemeter.delivery.logbook import log_download
+
+        log_download(**record, handed_to_proxy=True, completed=True, finished_at=timezone.now())
+        return response
+    return _serve(
+        request, link.customer_id, record, lambda: services.rendition_representation(job)[0]
+    )
+
+
+def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpResponse:
+    if request.method == "HEAD":
+        try:
+            return respond(request, build())
+        except EncoderBusy as exc:
+            return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
+    slot = services.download_slot(customer_id)
+    try:
+        slot.__enter__()
+    except services.TooManyDownloads as exc:
+        return _busy(5, str(exc))
+    try:
+        rep = build()
+    except EncoderBusy as exc:
+        slot.__exit__(None, None, None)
+        return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
+    except BaseException:
+        slot.__exit__(None, None, None)
+        raise
+    response = respond(
+        request, rep, wrap=lambda chunks: services.counted(chunks, record=record, slot=slot)
+    )
+    if not response.streaming:
+        slot.__exit__(None, None, None)
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def release_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
+    """Download a purchased release as one zip in one format."""
+    link, error = _link_or_error(request, token)
+    if error is not None:
+        return error
+    try:
+        order, release, entitlements = services.release_order_check(link)
+    except services.NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except services.DownloadDenied as exc:
+        return HttpResponse(str(exc), status=403, content_type="text/plain")
+    record = _record(
+        request,
+        customer_id=link.customer_id,
+        format_id=link.format_id,
+        what=f"{release} (zip)",
+        order_id=order.pk,
+    )
+    return _serve(
+        request,
+        link.customer_id,
+        record,
+        lambda: services.release_representation(release, entitlements, link.format_id),
+    )
+
+
+def track_link(entitlement: Entitlement) -> str:
+    token = link_sign(customer_id=entitlement.customer_id, entitlement_id=entitlement.pk)
+    name = services.track_filename(services.entitlement_job(entitlement))
+    return reverse("delivery:track", args=[token, name])
+
+
+def release_link(*, customer_id: int, order_id: int, release, format_id: str) -> str:
+    token = link_sign(
+        customer_id=customer_id, order_id=order_id, release_id=release.pk, format_id=format_id
+    )
+    return reverse("delivery:release", args=[token, services.safe_filename(f"{release.title}.zip")])
+
+
+@login_required
+@require_safe
+def library(request: HttpRequest) -> HttpResponse:
+    """List every purchase with fresh download links."""
+    entitlements = (
+        Entitlement.objects.filter(customer=request.user, revoked_at__isnull=True)
+        .select_related("track__release__artist", "track__artist", "order")
+        .order_by("track__release__title", "track__disc_number", "track__position", "format_id")
+    )
+    releases: dict = defaultdict(list)
+    for e in entitlements:
+        releases[(e.track.release, e.format_id, e.order_id)].append(e)
+    rows = [
+        {
+            "release": release,
+            "format_id": format_id,
+            "zip": release_link(
+                customer_id=request.user.pk, order_id=order_id, release=release, format_id=format_id
+            ),
+            "tracks": [(e, track_link(e)) for e in items],
+        }
+        for (release, format_id, order_id), items in releases.items()
+    ]
+    return render(request, "delivery/library.html", {"rows": rows})
+
+
+@login_required
+@require_safe
+def fresh_link(request: HttpRequest, entitlement_id: int) -> HttpResponse:
+    """Redirect the owner to a fresh link; anyone else gets 404."""
+    entitlement = get_object_or_404(
+        Entitlement,
+        pk=entitlement_id,
+        customer=request.user,
+        revoked_at__isnull=True,
+        order__status=Order.PAID,
+    )
+    return redirect(track_link(entitlement))

@@ -1,0 +1,100 @@
+"""Stream a release as a stored (uncompressed) zip, encoding tracks ahead on free encoders.
+
+Members are dated 1980-01-01 (the DOS epoch, as reproducible zips do), so a zip is
+byte-identical every time — needed for its ETag and for resuming.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import zipstream
+import zipstream.ng
+
+from tunemeter import storage
+from tunemeter.transcoding.cache import cache_get
+from tunemeter.transcoding.exceptions import EncoderBusy
+from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
+from tunemeter.transcoding.sizing import exact_size
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+class _FixedDateInfo(zipstream.ng.ZipStreamInfo):
+    def __init__(self, filename, date_time=None):
+        super().__init__(filename, date_time or ZIP_DATE)
+
+
+# zipstream-ng dates in-memory members "now"; pin them for byte-identical zips.
+zipstream.ng.ZipStreamInfo = _FixedDateInfo
+
+
+def _member_name(job: RenderJob, multi_disc: bool) -> str:
+    from tunemeter.delivery.services import safe_filename
+
+    name = safe_filename(f"{job.tags.track:02d} - {job.tags.title}.{job.fmt.extension}")
+    return f"Disc {job.tags.disc}/{name}" if multi_disc else name
+
+
+class ZipPlan:
+    """The members of a release zip, their sizes if known, and how to stream them."""
+
+    def __init__(self, *, release, jobs: list[RenderJob]) -> None:
+        self.release, self.jobs = release, jobs
+        self.multi_disc = len({j.tags.disc for j in jobs}) > 1
+        self.sizes: list[int | None] = []
+        for job in jobs:
+            record = rendition_recorded(key=job.key)
+            self.sizes.append(record.size_bytes if record else exact_size(job))
+        self.cover = b""
+        if release.cover_path:
+            try:
+                self.cover = storage.storage_path(release.cover_path).read_bytes()
+            except FileNotFoundError:
+                self.cover = b""
+        self.sized = all(size is not None for size in self.sizes)
+        self.digest = hashlib.sha256("|".join(j.key for j in jobs).encode()).hexdigest()
+        self.length = len(self._zip(lambda i: iter(()))) if self.sized else None
+
+    def _zip(self, member_data) -> zipstream.ZipStream:
+        zs = zipstream.ZipStream(sized=self.sized)
+        for i, job in enumerate(self.jobs):
+            zs.add(member_data(i), _member_name(job, self.multi_disc), size=self.sizes[i])
+        if self.cover:
+            zs.add(self.cover, "cover.jpg")
+        return zs
+
+    def _members(self) -> callable:
+        """Return member_data(i): the i-th track's bytes, with the next tracks encoding ahead."""
+        cache = cache_get()
+        opened: dict[int, object] = {}
+
+        def open_ahead(i: int) -> None:
+            for k in range(i, min(i + cache.max_encodes, len(self.jobs))):
+                if k not in opened:
+                    try:
+                        opened[k] = cache.open(self.jobs[k])
+                    except EncoderBusy:
+                        break
+
+        def member_data(i: int) -> Iterator[bytes]:
+            from tunemeter.delivery.services import busy_retry
+
+            open_ahead(i)
+            stream = opened.pop(i, None) or busy_retry(self.jobs[i])
+            yield from stream
+            open_ahead(i + 1)
+
+        return member_data
+
+    def open_at(self, offset: int) -> Iterator[bytes]:
+        """Yield the zip's bytes from offset (the zip is regenerated and skipped up to it)."""
+        skip = offset
+        for chunk in self._zip(self._members()):
+            if skip:
+                if len(chunk) <= skip:
+                    skip -= len(chunk)
+                    continue
+                chunk, skip = chunk[skip:], 0
+            yield chunk
