@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
+from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
 from tunemeter.delivery.links import Link
@@ -184,3 +185,8 @@ def busy_retry(job: RenderJob, *, wait_seconds: float = 60.0) -> RenditionStream
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def is_cached(job: RenderJob) -> bool:
+    """Return True when the rendition is in the cache (so nginx can send it)."""
+    return storage.storage_path(job.relpath).exists()

@@ -1,0 +1,83 @@
+"""Test the nginx hand-off with docs/nginx.conf on a real nginx (Debian's package)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.delivery.test_downloads import first_track_url, get
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx not installed (.ci/run installs it)")
+CONF = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def nginx(tmp_path, asgi_server, settings):
+    """Run nginx with the shipped server block in front of the test server."""
+    settings.ACCEL_REDIRECT = "/protected/"
+    port = _free_port()
+    upstream = asgi_server.removeprefix("http://")
+    server_block = (
+        CONF.read_text()
+        .replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+        .replace("127.0.0.1:8000", upstream)
+        .replace("/srv/tunemeter/var/storage", str(settings.STORAGE_DIR))
+    )
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\n"
+        f"error_log {tmp_path}/error.log warn;\nevents {{ worker_connections 256; }}\n"
+        f"http {{\n access_log off;\n client_body_temp_path {tmp_path}/body;\n"
+        f" proxy_temp_path {tmp_path}/proxy;\n{server_block}\n}}\n"
+    )
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_cached_renditions_are_handed_to_nginx_after_the_link_check(nginx, asgi_server, purchase):
+    buyer, _, order = purchase
+    url, _ = first_track_url(nginx, buyer)
+    status, first_headers, first = get(url)  # not cached: streamed by the store through nginx
+    assert status == 200 and "X-Accel-Redirect" not in first_headers
+    status, headers, body = get(url)  # cached: nginx sends the file
+    assert status == 200 and body == first
+    assert headers["Content-Type"] == "audio/wav"
+    assert "filename*=UTF-8''01%20-%20Bj%C3%B6rk" in headers["Content-Disposition"]
+    assert "X-Accel-Redirect" not in headers
+    status, h, part = get(url, {"Range": "bytes=10-19"})
+    assert (status, part, h["Content-Range"]) == (206, body[10:20], f"bytes 10-19/{len(body)}")
+    status, h, rest = get(url, {"Range": "bytes=1000-", "If-Range": headers["ETag"]})
+    assert (
+        status == 206
+        and hashlib.sha256(body[:1000] + rest).digest() == hashlib.sha256(body).digest()
+    )
+    # The storage is reachable only through the hand-off, never by URL.
+    assert get(nginx + "/protected/renditions/")[0] == 404
+    # A forged link is refused by the store before nginx sends anything.
+    assert get(url.replace("/download/t/", "/download/t/x"))[0] == 403
