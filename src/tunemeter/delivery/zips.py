@@ -83,8 +83,10 @@ class ZipPlan:
 
             open_ahead(i)
             stream = opened.pop(i, None) or busy_retry(self.jobs[i])
-            yield from stream
-            open_ahead(i + 1)
+            for chunk in stream:
+                yield chunk
+                # A slot frees as soon as an encode ends: start the next track at once.
+                open_ahead(i + 1)
 
         return member_data
 
