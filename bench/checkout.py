@@ -14,7 +14,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,17 +21,13 @@ import tempfile
 import threading
 import time
 
+from _common import free_port, wait_port
+
 PG_ADMIN_URL = os.environ.get(
     "TUNEMETER_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
 )
 PG_BENCH_DB = "tunemeter_bench"
 PASSWORD = "bench passphrase 2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _postgres_url() -> str | None:
@@ -140,7 +135,7 @@ def run_backend(name: str, args) -> dict:
 
     call_command("migrate", verbosity=0)
     people = _prepare(args.clients, args.tracks)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tunemeter.cli", "serve", "--port", str(port)],
         env=os.environ.copy(),
@@ -151,15 +146,7 @@ def run_backend(name: str, args) -> dict:
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        deadline_ready = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline_ready:
-                    raise
-                time.sleep(0.1)
+        wait_port(port, server)
 
         def client_loop(index: int, email: str, track_ids: list[int], stop_at: float) -> None:
             client = Client(port)

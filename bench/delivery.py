@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,23 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_port(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on {port} did not start") from None
-            time.sleep(0.05)
+from _common import free_port, print_rows, wait_port
 
 
 def _rss_mb(pid: int) -> float:
@@ -186,7 +169,7 @@ def main() -> None:
             )
             return [track_link(e) for e in ents]
 
-        plain_port, accel_port, nginx_port = _free_port(), _free_port(), _free_port()
+        plain_port, accel_port, nginx_port = free_port(), free_port(), free_port()
         serve = [sys.executable, "-m", "tunemeter.cli", "serve", "--port"]
         plain = subprocess.Popen(
             [*serve, str(plain_port)],
@@ -203,8 +186,8 @@ def main() -> None:
         procs = [plain, accel]
         result: dict = {}
         try:
-            _wait_port(plain_port, plain)
-            _wait_port(accel_port, accel)
+            wait_port(plain_port, plain)
+            wait_port(accel_port, accel)
             # 1. First byte of uncached renders.
             ttfbs = [_fetch(plain_port, path, first_byte=True)[1] * 1000 for path in links("flac")]
             result["first_byte_ms_p50"] = round(statistics.median(ttfbs), 1)
@@ -230,7 +213,7 @@ def main() -> None:
                     [nginx, "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL
                 )
                 procs.append(proxy)
-                _wait_port(nginx_port, proxy)
+                wait_port(nginx_port, proxy)
                 from tunemeter.shop.models import Entitlement as E
 
                 direct = [
@@ -312,9 +295,7 @@ def main() -> None:
         ),
         ("memory growth, 100 downloads", f"{r['memory_growth_mb']} MB (goal < 100)"),
     ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_rows(rows)
     if args.json:
         print(json.dumps(result))
 

@@ -18,17 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _setup(data_dir: Path) -> None:
-    os.environ["TUNEMETER_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tunemeter.settings")
-    os.environ.setdefault("TUNEMETER_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _common import print_rows, store_setup
 
 
 def decode_seconds(paths: list[Path]) -> float:
@@ -53,7 +43,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tunemeter-bench-") as tmp:
         tmp_path = Path(tmp)
-        _setup(tmp_path / "data")
+        store_setup(tmp_path / "data")
         from tunemeter.catalog.demo import demo_generate, demo_minutes
         from tunemeter.catalog.importing.pipeline import import_run
 
@@ -91,9 +81,7 @@ def main() -> None:
         ),
         ("import cost vs bare decode", f"{ratio:.2f}×"),
     ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+    print_rows(rows)
     if args.json:
         print(json.dumps(result))
 

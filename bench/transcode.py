@@ -23,6 +23,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from _common import store_setup
+
 # ffmpeg CLI arguments equivalent to each format's encoder settings.
 FFMPEG_ARGS = {
     "mp3-320": ["-c:a", "libmp3lame", "-b:a", "320k", "-compression_level", "2", "-f", "mp3"],
@@ -64,18 +66,6 @@ FFMPEG_ARGS = {
 STYLES = ["synthpop", "ambient", "jazz"]
 
 
-def _setup(data_dir: Path) -> None:
-    os.environ["TUNEMETER_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tunemeter.settings")
-    os.environ.setdefault("TUNEMETER_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def _time(fn) -> float:
     started = time.perf_counter()
     fn()
@@ -98,7 +88,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tunemeter-bench-") as tmp:
         tmp_path = Path(tmp)
-        _setup(tmp_path / "data")
+        store_setup(tmp_path / "data")
         from tunemeter.catalog.demo import demo_track
         from tunemeter.catalog.importing.pipeline import import_run
         from tunemeter.catalog.models import Track

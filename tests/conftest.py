@@ -45,3 +45,10 @@ def ledger_db(transactional_db):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             sqlite_delete_guards_remove(cursor)
+
+
+@pytest.fixture
+def demo_payments(settings):
+    """Allow instant demo top-ups and make the minimum track price 5 minor units."""
+    settings.DEMO_PAYMENTS = True
+    settings.MIN_TRACK_PRICE_MINOR = 5

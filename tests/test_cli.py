@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.audio import cover_jpeg, write_audio, write_tags
+from tests.net import free_port
 
 TUNEMETER = [sys.executable, "-m", "tunemeter.cli"]
 
@@ -72,12 +72,6 @@ def test_import_exit_codes(tmp_path, env):
     assert "rejected " + str(lib / "broken.flac") in bad.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, bytes, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -88,7 +82,7 @@ def _get(url: str) -> tuple[int, bytes, str]:
 
 def test_serve_answers_over_real_http(tmp_path, env):
     assert run(["import", str(library(tmp_path / "lib"))], env).returncode == 0
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*TUNEMETER, "serve", "--port", str(port)],
         env=env,

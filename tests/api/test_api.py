@@ -14,13 +14,7 @@ from tunemeter.ledger.selectors import ledger_verify
 from tunemeter.pricing.models import Quote
 from tunemeter.shop.models import GiftCode, Order
 
-pytestmark = pytest.mark.usefixtures("ledger_db")
-
-
-@pytest.fixture(autouse=True)
-def demo_payments(settings):
-    settings.DEMO_PAYMENTS = True
-    settings.MIN_TRACK_PRICE_MINOR = 5
+pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 
 
 @pytest.fixture

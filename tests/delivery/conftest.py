@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -10,6 +9,7 @@ import pytest
 import uvicorn
 
 from tests.audio import cover_jpeg, write_audio, write_tags
+from tests.net import free_port
 from tests.shop.factories import customer, fund
 from tunemeter.catalog.importing.pipeline import import_run
 from tunemeter.catalog.models import Release
@@ -22,9 +22,7 @@ def asgi_server(ledger_db):
     """Serve the store with uvicorn in a thread; yield its base URL."""
     from tunemeter.asgi import application
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
     )

@@ -5,31 +5,24 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.delivery.test_downloads import first_track_url, get
+from tests.net import free_port, wait_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx not installed (.ci/run installs it)")
 CONF = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def nginx(tmp_path, asgi_server, settings):
     """Run nginx with the shipped server block in front of the test server."""
     settings.ACCEL_REDIRECT = "/protected/"
-    port = _free_port()
+    port = free_port()
     upstream = asgi_server.removeprefix("http://")
     server_block = (
         CONF.read_text()
@@ -46,15 +39,7 @@ def nginx(tmp_path, asgi_server, settings):
         f" proxy_temp_path {tmp_path}/proxy;\n{server_block}\n}}\n"
     )
     proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.05)
+    wait_port(port, proc)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)

@@ -23,12 +23,7 @@ from tunemeter.ledger.services import (
     transfer_reverse,
 )
 
-pytestmark = pytest.mark.usefixtures("ledger_db")
-
-
-@pytest.fixture(autouse=True)
-def demo_payments(settings):
-    settings.DEMO_PAYMENTS = True
+pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 
 
 def test_a_transfer_moves_money_and_keeps_balances(settings):

@@ -26,13 +26,7 @@ from tunemeter.shop.models import Entitlement, Order
 from tunemeter.shop.services import order_place, order_refund
 from tunemeter.transcoding.sizing import rendition_size
 
-pytestmark = pytest.mark.usefixtures("ledger_db")
-
-
-@pytest.fixture(autouse=True)
-def demo_payments(settings):
-    settings.DEMO_PAYMENTS = True
-    settings.MIN_TRACK_PRICE_MINOR = 5
+pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 
 
 def test_price_is_size_times_rate_rounded_up_with_a_minimum():
@@ -203,28 +197,9 @@ def test_staff_credit_with_a_reason_by_command(capsys):
     from django.core.management import CommandError, call_command
 
     staff, buyer = customer(staff=True), customer()
-    call_command(
-        "credit",
-        buyer.email,
-        "250",
-        "--reason",
-        "goodwill",
-        "--staff",
-        staff.username,
-        "--reference",
-        "c1",
-    )
-    call_command(
-        "credit",
-        buyer.email,
-        "250",
-        "--reason",
-        "goodwill",
-        "--staff",
-        staff.username,
-        "--reference",
-        "c1",
-    )
+    args = [buyer.email, "250", "--reason", "goodwill", "--staff", staff.username]
+    call_command("credit", *args, "--reference", "c1")
+    call_command("credit", *args, "--reference", "c1")  # the same reference credits once
     assert balance_minor(user=buyer, currency="USD") == 250
     transfer = Transfer.objects.get(kind="manual_credit")
     assert transfer.metadata["reason"] == "goodwill" and transfer.metadata["staff"] == staff.pk

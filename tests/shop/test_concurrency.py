@@ -17,13 +17,7 @@ from tunemeter.shop.models import GiftCode, Order
 from tunemeter.shop.payments import giftcode_redeem
 from tunemeter.shop.services import order_place
 
-pytestmark = pytest.mark.usefixtures("ledger_db")
-
-
-@pytest.fixture(autouse=True)
-def demo_payments(settings):
-    settings.DEMO_PAYMENTS = True
-    settings.MIN_TRACK_PRICE_MINOR = 5
+pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 
 
 def run_concurrently(n: int, work) -> list:

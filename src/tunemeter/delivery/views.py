@@ -52,18 +52,25 @@ def _record(request: HttpRequest, *, customer_id: int, format_id: str, what: str
     }
 
 
-@require_http_methods(["GET", "HEAD"])
-def track_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
-    """Download one purchased track in one format."""
+def _resolve(request: HttpRequest, token: str, check):
+    """Return (link, what check() finds for it), or (None, the error response)."""
     link, error = _link_or_error(request, token)
     if error is not None:
-        return error
+        return None, error
     try:
-        entitlement = services.entitlement_for(link)
+        return link, check(link)
     except services.NotFound as exc:
         raise Http404(str(exc)) from exc
     except services.DownloadDenied as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain")
+        return None, HttpResponse(str(exc), status=403, content_type="text/plain")
+
+
+@require_http_methods(["GET", "HEAD"])
+def track_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
+    """Download one purchased track in one format."""
+    link, entitlement = _resolve(request, token, services.entitlement_for)
+    if link is None:
+        return entitlement
     job = services.entitlement_job(entitlement)
     record = _record(
         request,
@@ -116,15 +123,10 @@ def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 def release_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
     """Download a purchased release as one zip in one format."""
-    link, error = _link_or_error(request, token)
-    if error is not None:
-        return error
-    try:
-        order, release, entitlements = services.release_order_check(link)
-    except services.NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except services.DownloadDenied as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain")
+    link, found = _resolve(request, token, services.release_order_check)
+    if link is None:
+        return found
+    order, release, entitlements = found
     record = _record(
         request,
         customer_id=link.customer_id,
