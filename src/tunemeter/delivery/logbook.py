@@ -6,7 +6,7 @@ import logging
 import queue
 import threading
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,8 @@ def _writer() -> None:
         except Exception:  # a lost log line must never take the writer down
             logger.exception("download log write failed record=%s", record)
         finally:
+            # Hold no connection while idle: the database may be restarted or dropped.
+            connection.close()
             _queue.task_done()
 
 
