@@ -30,4 +30,5 @@ class Command(BaseCommand):
             workers=workers,
             log_level="info",
             proxy_headers=True,
+            lifespan="off",
         )
