@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from _common import free_port, wait_port
 
@@ -81,7 +82,10 @@ class Client:
         if key:
             headers["Idempotency-Key"] = key
         status, data = self.request("POST", path, json.dumps(payload), headers)
-        return status, json.loads(data or b"{}")
+        try:
+            return status, json.loads(data or b"{}")
+        except ValueError:
+            return status, {"detail": data[:200].decode("utf-8", "replace")}
 
 
 def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
@@ -136,11 +140,12 @@ def run_backend(name: str, args) -> dict:
     call_command("migrate", verbosity=0)
     people = _prepare(args.clients, args.tracks)
     port = free_port()
+    server_log = Path(os.environ["TUNEMETER_DATA_DIR"]) / "server.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "tunemeter.cli", "serve", "--port", str(port)],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=server_log.open("w"),
     )
     latencies: list[float] = []
     errors: list[str] = []
@@ -155,22 +160,30 @@ def run_backend(name: str, args) -> dict:
             purchases = [(t, f) for f in formats for t in track_ids]
             n = 0
             while time.monotonic() < stop_at and n < len(purchases):
-                track_id, fmt = purchases[(n * 7 + index) % len(purchases)]
-                started = time.perf_counter()
-                status, quote = client.api(
-                    "/api/quotes", {"items": [{"track_id": track_id, "format": fmt}]}
-                )
-                if status == 201:
-                    status, _ = client.api(
-                        "/api/orders", {"quote_id": quote["id"]}, key=f"{email}-{n}"
-                    )
-                elapsed = time.perf_counter() - started
-                with lock:
-                    if status == 201:
-                        latencies.append(elapsed)
-                    else:
-                        errors.append(f"{status}")
+                try:
+                    status = purchase(client, index, email, n, purchases)
+                except (OSError, ValueError, http.client.HTTPException) as exc:
+                    status = type(exc).__name__
+                    client = Client(port)
+                    client.login(email)
                 n += 1
+                if status != 201:
+                    with lock:
+                        errors.append(str(status))
+
+        def purchase(client, index, email, n, purchases):
+            """Quote and buy one track; return the final HTTP status."""
+            track_id, fmt = purchases[(n * 7 + index) % len(purchases)]
+            started = time.perf_counter()
+            status, quote = client.api(
+                "/api/quotes", {"items": [{"track_id": track_id, "format": fmt}]}
+            )
+            if status == 201:
+                status, _ = client.api("/api/orders", {"quote_id": quote["id"]}, key=f"{email}-{n}")
+            if status == 201:
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+            return status
 
         stop_at = time.monotonic() + args.seconds
         started = time.perf_counter()
@@ -188,6 +201,9 @@ def run_backend(name: str, args) -> dict:
         server.wait(timeout=20)
     from tunemeter.shop.models import Order
 
+    if errors:
+        print(f"errors: {errors[:10]}; server log tail:", file=sys.stderr)
+        print(server_log.read_text()[-3000:], file=sys.stderr)
     problems = ledger_verify()
     ordered = sorted(latencies)
     return {

@@ -11,7 +11,7 @@ real nginx (Debian's package) in the same run:
   tracks' single encode times divided by the encoder slots;
 - the server's memory growth while 100 downloads are in flight.
 
-    python bench/delivery.py [--seconds-per-track 60] [--json]
+    python bench/delivery.py [--seconds-per-track 240] [--json]
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _nginx_conf(tmp: Path, *, port: int, upstream_port: int, storage: Path) -> P
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds-per-track", type=float, default=60.0)
+    parser.add_argument("--seconds-per-track", type=float, default=240.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()

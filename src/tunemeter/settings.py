@@ -146,7 +146,15 @@ TEMPLATES = [
 SQLITE_PATH = DATA_DIR / "tunemeter.sqlite3"
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Under ASGI each request runs in its own thread, so persistent per-thread
+    # connections would pile up; PostgreSQL gets psycopg's connection pool instead.
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": _env_int("TUNEMETER_DB_POOL_SIZE", 20),
+            "timeout": 30,
+        }
 else:
     DATABASES = {
         "default": {
@@ -217,10 +225,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
+        # Server errors with their tracebacks, whatever DEBUG says.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "tunemeter": {
             "handlers": ["console"],
             "level": os.environ.get("TUNEMETER_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
     },
 }
