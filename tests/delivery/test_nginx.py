@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.delivery.test_downloads import first_track_url, get
+from tests.delivery.test_downloads import first_track_url, get, get_cached
 from tests.net import free_port, wait_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -50,7 +50,7 @@ def test_cached_renditions_are_handed_to_nginx_after_the_link_check(nginx, asgi_
     url, _ = first_track_url(nginx, buyer)
     status, first_headers, first = get(url)  # not cached: streamed by the store through nginx
     assert status == 200 and "X-Accel-Redirect" not in first_headers
-    status, headers, body = get(url)  # cached: nginx sends the file
+    status, headers, body = get_cached(url)  # cached: nginx sends the file
     assert status == 200 and body == first
     assert headers["Content-Type"] == "audio/wav"
     assert "filename*=UTF-8''01%20-%20Bj%C3%B6rk" in headers["Content-Disposition"]

@@ -167,10 +167,11 @@ class RenditionCache:
                         flight.written += len(chunk)
                         flight.cond.notify_all()
                 os.fsync(out.fileno())
+            flight.sha256 = digest.hexdigest()
+            # Record before publishing: whoever finds the final file finds its size and hash.
+            self._record(flight)
             os.replace(flight.temp, flight.final)
             storage.fsync_dir(flight.final.parent)
-            flight.sha256 = digest.hexdigest()
-            self._record(flight)
             logger.info(
                 "encode done format=%s track=%s bytes=%d seconds=%.2f",
                 flight.job.fmt.id,
