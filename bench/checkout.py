@@ -97,10 +97,20 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
     from tunemeter.shop.payments import PROVIDERS
 
     artist = Artist.objects.create(name="Bench Artist")
-    release = Release.objects.create(title="Bench Release", artist=artist)
+    # Loudness as the importer would measure it: these masters have no audio file.
+    release = Release.objects.create(
+        title="Bench Release", artist=artist, loudness_lufs=-14.0, true_peak=0.9
+    )
     ids = []
     for i in range(1, tracks + 1):
-        track = Track.objects.create(release=release, position=i, title=f"Bench {i}", artist=artist)
+        track = Track.objects.create(
+            release=release,
+            position=i,
+            title=f"Bench {i}",
+            artist=artist,
+            loudness_lufs=-14.0,
+            true_peak=0.9,
+        )
         Master.objects.create(
             track=track,
             sha256=f"{i:064d}",

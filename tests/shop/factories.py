@@ -23,10 +23,20 @@ def tracks(n: int, *, seconds: float = 0.1) -> list[Track]:
     """Create n tracks on one release, with WAV-able masters (no audio file needed to price)."""
     serial = next(_serial)
     artist = Artist.objects.create(name=f"Artist {serial}")
-    release = Release.objects.create(title=f"Release {serial}", artist=artist)
+    # Loudness as the importer would have measured it: these masters have no audio file.
+    release = Release.objects.create(
+        title=f"Release {serial}", artist=artist, loudness_lufs=-14.0, true_peak=0.9
+    )
     made = []
     for i in range(1, n + 1):
-        track = Track.objects.create(release=release, position=i, title=f"T{i}", artist=artist)
+        track = Track.objects.create(
+            release=release,
+            position=i,
+            title=f"T{i}",
+            artist=artist,
+            loudness_lufs=-14.0,
+            true_peak=0.9,
+        )
         Master.objects.create(
             track=track,
             sha256=f"{serial:08d}{i:056d}",

@@ -57,3 +57,14 @@ def test_rendition_size_estimates_once_then_reports_the_real_size(track_factory)
     assert exact
     job = render_job(track_id=track.pk, format_id="mp3-320")
     assert size == len(b"".join(render(job.source, job.fmt, job.tags)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quoted_exact_size_is_the_size_delivered_even_before_loudness_is_known(track_factory):
+    track = track_factory(seconds=2)
+    track.refresh_from_db()
+    assert track.loudness_lufs is None  # import_run alone does not measure loudness
+    for format_id in ("mp3-320", "wav", "aiff"):
+        size, exact = rendition_size(track_id=track.pk, format_id=format_id)
+        delivered = b"".join(rendition_open(track_id=track.pk, format_id=format_id))
+        assert (size, exact) == (len(delivered), True), format_id

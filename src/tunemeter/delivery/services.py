@@ -21,7 +21,8 @@ from tunemeter.delivery.responses import Representation
 from tunemeter.shop.models import Entitlement, Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
 from tunemeter.transcoding.exceptions import EncoderBusy
-from tunemeter.transcoding.selectors import RenderJob, render_job, rendition_recorded
+from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
+from tunemeter.transcoding.services import rendition_job
 from tunemeter.transcoding.sizing import exact_size
 
 FILE_CHUNK = 1024 * 1024
@@ -118,7 +119,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
 
 
 def entitlement_job(entitlement: Entitlement) -> RenderJob:
-    return render_job(track_id=entitlement.track_id, format_id=entitlement.format_id)
+    return rendition_job(track_id=entitlement.track_id, format_id=entitlement.format_id)
 
 
 def release_order_check(link: Link) -> tuple[Order, Release, list[Entitlement]]:
@@ -145,7 +146,7 @@ def release_representation(
     release: Release, entitlements: list[Entitlement], format_id: str
 ) -> Representation:
     """Return the release zip as a representation (sized when every member's size is known)."""
-    jobs = [render_job(track_id=e.track_id, format_id=format_id) for e in entitlements]
+    jobs = [rendition_job(track_id=e.track_id, format_id=format_id) for e in entitlements]
     jobs.sort(key=lambda j: (j.tags.disc, j.tags.track))
     plan = zips.ZipPlan(release=release, jobs=jobs)
     return Representation(

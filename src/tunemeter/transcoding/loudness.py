@@ -47,8 +47,8 @@ def measure(source: RenderSource) -> tuple[float, float]:
                 last = _drain(graph) or last
             graph.push(None)
             last = _drain(graph) or last
-    except av.error.FFmpegError as exc:
-        raise RenderError(f"loudness of {source.path.name}: {exc.strerror}") from exc
+    except (av.error.FFmpegError, OSError) as exc:
+        raise RenderError(f"loudness of {source.path.name}: {exc.strerror or exc}") from exc
     lufs = float(last.get("lavfi.r128.I", "-70"))
     peak = float(last.get("lavfi.r128.true_peak", "0"))
     return (lufs if math.isfinite(lufs) else -70.0), peak

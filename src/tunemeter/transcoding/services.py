@@ -10,7 +10,7 @@ from tunemeter.catalog import services as catalog_services
 from tunemeter.catalog.models import Release, Track
 from tunemeter.transcoding import loudness
 from tunemeter.transcoding.cache import RenditionStream, cache_get
-from tunemeter.transcoding.selectors import preview_job, render_job, render_source
+from tunemeter.transcoding.selectors import RenderJob, preview_job, render_job, render_source
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +56,23 @@ def loudness_analyse(*, release_ids: list[int] | None = None, workers: int = 1) 
     return len(results)
 
 
+def rendition_job(*, track_id: int, format_id: str) -> RenderJob:
+    """Return the render job of a track in a format, its loudness measured first.
+
+    Renditions carry ReplayGain tags, and the tags are part of the cache key, so every
+    path to a rendition goes through here: loudness is measured once per release.
+    """
+    release_id = Track.objects.values_list("release_id", flat=True).get(pk=track_id)
+    loudness_analyse(release_ids=[release_id])
+    return render_job(track_id=track_id, format_id=format_id)
+
+
 def rendition_open(*, track_id: int, format_id: str) -> RenditionStream:
     """Open a track's rendition in a format: cached, being encoded, or encoded now.
 
     Raises EncoderBusy when every encoder slot is taken, KeyError for an unknown format.
     """
-    release_id = Track.objects.values_list("release_id", flat=True).get(pk=track_id)
-    loudness_analyse(release_ids=[release_id])  # tags carry ReplayGain; measured once
-    return cache_get().open(render_job(track_id=track_id, format_id=format_id))
+    return cache_get().open(rendition_job(track_id=track_id, format_id=format_id))
 
 
 def preview_open(*, track_id: int) -> RenditionStream:

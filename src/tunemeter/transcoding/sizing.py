@@ -17,7 +17,8 @@ from dataclasses import replace
 from tunemeter.transcoding import mp3, tagging
 from tunemeter.transcoding.models import SizeEstimate
 from tunemeter.transcoding.render import output_channels, output_rate, pcm_header, render
-from tunemeter.transcoding.selectors import RenderJob, render_job, rendition_recorded
+from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
+from tunemeter.transcoding.services import rendition_job
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def estimate_size(job: RenderJob) -> int:
 
 def rendition_size(*, track_id: int, format_id: str) -> tuple[int, bool]:
     """Return (size_bytes, exact) of a track in a format, estimating at most once."""
-    job = render_job(track_id=track_id, format_id=format_id)
+    # The same job a download renders (loudness measured): tag bytes count in the size.
+    job = rendition_job(track_id=track_id, format_id=format_id)
     if (record := rendition_recorded(key=job.key)) is not None:
         return record.size_bytes, True
     if (size := exact_size(job)) is not None:
