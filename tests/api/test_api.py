@@ -69,6 +69,8 @@ def test_api_errors_are_clear(buyer_client):
     expired = post(buyer_client, "/api/orders", {"quote_id": q2["id"]}, key="k2")
     assert expired.status_code == 410 and expired.json()["fresh_quote"]["total_minor"] == 5
     assert post(buyer_client, "/api/orders", {"quote_id": q2["id"]}).status_code == 422  # no key
+    long_key = post(buyer_client, "/api/orders", {"quote_id": q2["id"]}, key="k" * 101)
+    assert long_key.status_code == 422 and "Idempotency-Key" in long_key.json()["detail"]
     bad = post(
         buyer_client, "/api/quotes", {"items": [{"track_id": t1.pk, "format": "ogg-vorbis"}]}
     )

@@ -35,6 +35,17 @@ from tunemeter.transcoding.formats import FORMATS
 
 api = NinjaAPI(title="Tunemeter", version="1", auth=django_auth, urls_namespace="api")
 
+MAX_KEY_LENGTH = 100
+
+
+def _bad_key(key: str) -> Status | None:
+    """Refuse keys that could not be stored whole: truncating would merge distinct requests."""
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        return Status(
+            422, {"detail": f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"}
+        )
+    return None
+
 
 def _quote_out(quote: Quote) -> dict:
     return {
@@ -108,11 +119,11 @@ def quotes_create(request, body: QuoteIn):
 def orders_create(
     request, body: OrderIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
 ):
+    if (refused := _bad_key(idempotency_key)) is not None:
+        return refused
     quote = get_object_or_404(Quote, pk=body.quote_id, customer=request.auth)
     try:
-        order = order_place(
-            customer=request.auth, quote=quote, idempotency_key=idempotency_key[:100]
-        )
+        order = order_place(customer=request.auth, quote=quote, idempotency_key=idempotency_key)
     except shop_errors.InsufficientFunds as exc:
         return Status(402, {"detail": str(exc)})
     except shop_errors.QuoteExpired as exc:
@@ -139,12 +150,14 @@ def orders_create(
 def deposits_create(
     request, body: DepositIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
 ):
+    if (refused := _bad_key(idempotency_key)) is not None:
+        return refused
     provider = PROVIDERS.get(body.provider)
     if provider is None:
         return Status(422, {"detail": f"unknown payment provider {body.provider!r}"})
     try:
         provider.deposit(
-            customer=request.auth, amount_minor=body.amount_minor, reference=idempotency_key[:100]
+            customer=request.auth, amount_minor=body.amount_minor, reference=idempotency_key
         )
     except PermissionError as exc:
         return Status(403, {"detail": str(exc)})
