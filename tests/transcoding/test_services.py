@@ -48,3 +48,25 @@ def test_a_short_track_previews_whole(track_factory, tmp_path):
     path = tmp_path / "p.mp3"
     path.write_bytes(b"".join(preview_open(track_id=track.pk)))
     assert decode(path)["samples"] == 3 * 44100
+
+
+def test_render_jobs_are_reused_until_the_catalog_changes(track_factory):
+    from tunemeter.catalog.models import Release
+    from tunemeter.transcoding.services import rendition_job
+
+    track = track_factory(seconds=1)
+    first = rendition_job(track_id=track.pk, format_id="mp3-320")
+    assert rendition_job(track_id=track.pk, format_id="mp3-320") is first  # reused
+    track.refresh_from_db()
+    track.title = "Renamed"
+    track.save()
+    renamed = rendition_job(track_id=track.pk, format_id="mp3-320")
+    assert renamed.tags.title == "Renamed" and renamed.key != first.key
+    release = Release.objects.get(pk=track.release_id)
+    release.label = "New Label"
+    release.save()
+    relabelled = rendition_job(track_id=track.pk, format_id="mp3-320")
+    assert relabelled.tags.label == "New Label" and relabelled.key != renamed.key
+    Track.objects.filter(pk=track.pk).update(loudness_lufs=-3.0)  # as the loudness service does
+    louder = rendition_job(track_id=track.pk, format_id="mp3-320")
+    assert louder.tags.track_gain_db == -15.0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -56,15 +59,56 @@ def loudness_analyse(*, release_ids: list[int] | None = None, workers: int = 1) 
     return len(results)
 
 
+# Render jobs by (track, format), reused while the rows they were built from are unchanged.
+# The stamp catches catalog edits, re-imports and loudness; the TTL bounds what it cannot
+# see (a genre renamed, a track deleted from a release) to JOB_TTL_SECONDS.
+JOB_TTL_SECONDS = 30
+JOB_CACHE_SIZE = 256
+_jobs: OrderedDict[tuple[int, str], tuple[tuple, float, RenderJob]] = OrderedDict()
+_jobs_lock = threading.Lock()
+STAMP_FIELDS = (
+    "updated_at",
+    "loudness_lufs",
+    "release_id",
+    "release__updated_at",
+    "release__loudness_lufs",
+    "master__updated_at",
+    "artist__updated_at",
+    "release__artist__updated_at",
+)
+
+
+def _stamp(track_id: int) -> tuple:
+    stamp = Track.objects.filter(pk=track_id).values_list(*STAMP_FIELDS).first()
+    if stamp is None:
+        raise Track.DoesNotExist(f"no track {track_id}")
+    return stamp
+
+
 def rendition_job(*, track_id: int, format_id: str) -> RenderJob:
     """Return the render job of a track in a format, its loudness measured first.
 
     Renditions carry ReplayGain tags, and the tags are part of the cache key, so every
     path to a rendition goes through here: loudness is measured once per release.
+    Jobs are reused while their track, release, artists and master are unchanged.
     """
-    release_id = Track.objects.values_list("release_id", flat=True).get(pk=track_id)
-    loudness_analyse(release_ids=[release_id])
-    return render_job(track_id=track_id, format_id=format_id)
+    stamp = _stamp(track_id)
+    if stamp[1] is None or stamp[4] is None:
+        loudness_analyse(release_ids=[stamp[2]])
+        stamp = _stamp(track_id)
+    key, now = (track_id, format_id), time.monotonic()
+    with _jobs_lock:
+        cached = _jobs.get(key)
+        if cached is not None and cached[0] == stamp and now - cached[1] < JOB_TTL_SECONDS:
+            _jobs.move_to_end(key)
+            return cached[2]
+    job = render_job(track_id=track_id, format_id=format_id)
+    with _jobs_lock:
+        _jobs[key] = (stamp, now, job)
+        _jobs.move_to_end(key)
+        while len(_jobs) > JOB_CACHE_SIZE:
+            _jobs.popitem(last=False)
+    return job
 
 
 def rendition_open(*, track_id: int, format_id: str) -> RenditionStream:
