@@ -75,8 +75,11 @@ def order_place(*, customer, quote: Quote, idempotency_key: str) -> Order:
 def _place(customer, quote: Quote, idempotency_key: str) -> Order:
     currency = quote.currency
     balance = customer_account(user=customer, currency=currency)
-    # Lock the buyer's balance first: concurrent checkouts of one customer queue here.
-    Account.objects.select_for_update().get(pk=balance.pk)
+    revenue = account_get(kind=Account.REVENUE, currency=currency)
+    # Lock every account this transfer touches, in id order as the ledger does, before
+    # any check: concurrent checkouts queue here, and a refund locking the same accounts
+    # in the same order cannot deadlock with a checkout.
+    list(Account.objects.select_for_update().filter(pk__in=[balance.pk, revenue.pk]).order_by("pk"))
     if (order := _existing(customer, idempotency_key, quote)) is not None:
         return order
     if Order.objects.filter(quote=quote).exists():
@@ -95,7 +98,6 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
             raise NotForSale(f"{line.track.title}: {reason}")
     transfer = None
     if quote.total_minor > 0:
-        revenue = account_get(kind=Account.REVENUE, currency=currency)
         transfer = transfer_post(
             transfer_id=f"order:{customer.pk}:{idempotency_key}",
             kind="purchase",
