@@ -43,6 +43,8 @@ def test_buy_a_track_through_the_api(buyer_client):
         ]
         == 50
     )
+    reused = post(buyer_client, "/api/deposits", {"amount_minor": 70}, key="dep-1")
+    assert reused.status_code == 422  # the same key for another amount moves nothing
     quote = post(buyer_client, "/api/quotes", {"items": [{"track_id": track.pk, "format": "wav"}]})
     assert quote.status_code == 201
     body = quote.json()

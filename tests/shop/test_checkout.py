@@ -205,3 +205,18 @@ def test_staff_credit_with_a_reason_by_command(capsys):
     assert transfer.metadata["reason"] == "goodwill" and transfer.metadata["staff"] == staff.pk
     with pytest.raises(CommandError, match="only staff"):
         call_command("credit", buyer.email, "5", "--reason", "x", "--staff", buyer.username)
+
+
+def test_gift_codes_are_case_insensitive_and_in_the_store_currency():
+    from tunemeter.shop.exceptions import GiftCodeError
+    from tunemeter.shop.models import GiftCode
+    from tunemeter.shop.payments import giftcode_redeem
+
+    buyer = customer()
+    GiftCode.objects.create(code=" welcome-1 ", amount_minor=100, currency="USD")
+    giftcode_redeem(customer=buyer, code="Welcome-1")
+    assert balance_minor(user=buyer, currency="USD") == 100
+    GiftCode.objects.create(code="EURO", amount_minor=100, currency="EUR")
+    with pytest.raises(GiftCodeError, match="in EUR"):
+        giftcode_redeem(customer=buyer, code="euro")
+    assert balance_minor(user=buyer, currency="USD") == 100

@@ -171,3 +171,35 @@ def test_temp_leftovers_are_swept(settings, tmp_path):
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"partial")
     assert storage.sweep_temp_files() == 1 and not leftover.exists()
+
+
+def test_a_failed_encode_start_gives_its_slot_back(track_factory, monkeypatch):
+    import tempfile as tempfile_module
+
+    track = track_factory()
+    cache = RenditionCache(max_encodes=1)
+    job = render_job(track_id=track.pk, format_id="wav")
+    real = tempfile_module.mkstemp
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache_module.tempfile, "mkstemp", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        cache.open(job)
+    monkeypatch.setattr(cache_module.tempfile, "mkstemp", real)
+    assert b"".join(cache.open(job))[:4] == b"RIFF"  # not EncoderBusy: the slot came back
+
+
+def test_eviction_cannot_pull_a_cached_file_from_under_an_open_stream(track_factory):
+    track = track_factory()
+    cache = RenditionCache(max_encodes=1)
+    job = render_job(track_id=track.pk, format_id="wav")
+    data = b"".join(cache.open(job))
+    stream = cache.open(job)
+    assert stream.cached and stream.size == len(data)
+    cache.max_bytes = 0
+    cache.evict()
+    assert not storage.storage_path(job.relpath).exists()
+    assert b"".join(stream) == data  # opened before the eviction: still readable
+    stream.close()

@@ -23,6 +23,7 @@ from tunemeter.api.schemas import (
     QuoteOut,
 )
 from tunemeter.catalog.models import Release, Track
+from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.models import Quote
@@ -161,7 +162,7 @@ def deposits_create(
         )
     except PermissionError as exc:
         return Status(403, {"detail": str(exc)})
-    except ValueError as exc:
+    except (ValueError, LedgerError) as exc:  # LedgerError: the key was used for another amount
         return Status(422, {"detail": str(exc)})
     return Status(201, _balance(request))
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 MAX_RANGES = 16
-_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# At most 18 digits: Python refuses int() of huge digit strings, and no file is that big.
+_SPEC = re.compile(r"^\s*([0-9]{0,18})\s*-\s*([0-9]{0,18})\s*$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def parse_range(header: str | None, length: int) -> RangeResult:
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or not spec.strip():
         return WHOLE
-    parts = spec.split(",")
+    parts = [p for p in spec.split(",") if p.strip()]  # empty list elements are allowed
     if len(parts) > MAX_RANGES:
         return WHOLE
     ranges: list[tuple[int, int]] = []

@@ -72,18 +72,29 @@ async def aiter_sync(items: Iterable[bytes]) -> AsyncIterator[bytes]:
                 threading.Thread(target=close, daemon=True).start()
 
 
+async def _nothing() -> AsyncIterator[bytes]:
+    """An empty async body (HEAD, 304): streaming, so no Content-Length: 0 is invented."""
+    return
+    yield b""  # makes this an async generator
+
+
 def sliced(chunks: Iterable[bytes], count: int) -> Iterator[bytes]:
-    """Yield the first `count` bytes of chunks."""
+    """Yield the first `count` bytes of chunks, pulling no chunk beyond them."""
+    iterator = iter(chunks)
     remaining = count
-    for chunk in chunks:
-        if remaining <= 0:
-            break
-        if len(chunk) > remaining:
-            chunk = chunk[:remaining]
-        remaining -= len(chunk)
-        yield chunk
-    if remaining > 0:
-        raise OSError(f"representation ended {remaining} bytes early")
+    try:
+        while remaining > 0:
+            chunk = next(iterator, None)
+            if chunk is None:
+                raise OSError(f"representation ended {remaining} bytes early")
+            if len(chunk) > remaining:
+                chunk = chunk[:remaining]
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def _headers(response: HttpResponse, rep: Representation) -> None:
@@ -129,7 +140,8 @@ def respond(
     `wrap` sees the body iterator (to count bytes, log, release limits).
     """
     if rep.etag and none_match(request.headers.get("If-None-Match"), rep.etag):
-        response = HttpResponse(status=304)
+        # An empty streaming body: no Content-Length of 0 is added for it (RFC 9110 §8.6).
+        response = StreamingHttpResponse(_nothing(), status=304)
         _headers(response, rep)
         return response
     status, content_type, length, body = 200, rep.content_type, rep.length, None
@@ -159,7 +171,8 @@ def respond(
             return rep.open_at(0) if length is None else sliced(rep.open_at(0), length)
 
     if request.method == "HEAD":
-        response = HttpResponse(status=status, content_type=content_type)
+        # GET's headers, no body; streaming so no Content-Length of 0 is made up.
+        response = StreamingHttpResponse(_nothing(), status=status, content_type=content_type)
     else:
         chunks = body()
         if wrap is not None:

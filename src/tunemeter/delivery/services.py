@@ -25,7 +25,6 @@ from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
 from tunemeter.transcoding.services import rendition_job
 from tunemeter.transcoding.sizing import exact_size
 
-FILE_CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -81,13 +80,6 @@ def entitlement_for(link: Link) -> Entitlement:
     return entitlement
 
 
-def _file_from(path, offset: int) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        while chunk := fh.read(FILE_CHUNK):
-            yield chunk
-
-
 def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionStream]:
     """Return the rendition as a downloadable representation (encoding it if needed).
 
@@ -103,7 +95,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
             content_type=job.fmt.mime_type,
             filename=filename,
             length=stream.size,
-            open_at=lambda offset: _file_from(stream.path, offset),
+            open_at=stream.iter_from,
             etag=etag,
             last_modified=record.created_at if record else mtime,
         ), stream

@@ -73,3 +73,8 @@ class GiftCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.amount_minor} {self.currency})"
+
+    def save(self, *args, **kwargs):
+        # Codes are redeemed case-insensitively: store them as they are looked up.
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)

@@ -18,12 +18,12 @@ logger = logging.getLogger(__name__)
 
 
 def _credit(
-    *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict
+    *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict, currency: str = ""
 ) -> Transfer:
     """Move amount from payment clearing (money from outside) to the customer's balance."""
     if amount_minor <= 0:
         raise ValueError("a deposit must be positive")
-    currency = settings.STORE_CURRENCY
+    currency = currency or settings.STORE_CURRENCY
     clearing = account_get(kind=Account.CLEARING, currency=currency)
     balance = customer_account(user=customer, currency=currency)
     return transfer_post(
@@ -90,9 +90,15 @@ def giftcode_redeem(*, customer, code: str) -> Transfer:
             raise GiftCodeError("no such gift code")
         if gift.redeemed_by_id is not None and gift.redeemed_by_id != customer.pk:
             raise GiftCodeError("this gift code has already been redeemed")
+        if gift.currency != settings.STORE_CURRENCY:
+            raise GiftCodeError(
+                f"this gift code is in {gift.currency}; the store sells in "
+                f"{settings.STORE_CURRENCY}"
+            )
         transfer = _credit(
             customer=customer,
             amount_minor=gift.amount_minor,
+            currency=gift.currency,
             transfer_id=f"gift:{gift.code}",
             kind="gift_code",
             metadata={"code": gift.code},

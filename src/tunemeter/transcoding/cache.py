@@ -58,22 +58,44 @@ class RenditionStream:
     def __init__(self, cache: RenditionCache, path: Path, flight: Flight | None) -> None:
         self._cache, self.path, self._flight = cache, path, flight
         self.cached = flight is None
-        self.size = path.stat().st_size if flight is None else None
+        self.size = None
+        self._fd: int | None = None
+        if flight is None:
+            # Open now: an eviction after this point unlinks a name, not our file.
+            self._fd = os.open(path, os.O_RDONLY)
+            self.size = os.fstat(self._fd).st_size
         self.sha256 = ""
+
+    def close(self) -> None:
+        """Release the open file of a cached rendition."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_from(0)
 
     def iter_from(self, offset: int) -> Iterator[bytes]:
         """Yield the rendition's bytes from offset on, waiting for an encode to reach them."""
-        self._cache._reading[self.path] += 1
+        self._cache.reading_add(self.path, 1)
         try:
-            if self._flight is None:
+            if self._fd is not None:
+                yield from self._read_fd(offset)
+            elif self._flight is None:
                 yield from self._read_file(offset)
             else:
                 yield from self._follow(self._flight, offset)
         finally:
-            self._cache._reading[self.path] -= 1
+            self._cache.reading_add(self.path, -1)
+
+    def _read_fd(self, offset: int) -> Iterator[bytes]:
+        """Read the open cached file with pread, so several ranges can read it at once."""
+        while chunk := os.pread(self._fd, READ_CHUNK, offset):
+            offset += len(chunk)
+            yield chunk
 
     def _read_file(self, offset: int = 0) -> Iterator[bytes]:
         with open(self.path, "rb") as fh:
@@ -132,13 +154,22 @@ class RenditionCache:
             flight = self._flights.get(job.key)
             if flight is None:
                 if final.exists():
-                    with contextlib.suppress(FileNotFoundError):
+                    try:
+                        stream = RenditionStream(self, final, None)
                         os.utime(final)  # recency for LRU eviction
-                    logger.debug("rendition cache hit format=%s track=%s", job.fmt.id, job.track_id)
-                    return RenditionStream(self, final, None)
+                    except FileNotFoundError:
+                        stream = None  # evicted just now: encode it again below
+                    if stream is not None:
+                        logger.debug("cache hit format=%s track=%s", job.fmt.id, job.track_id)
+                        return stream
                 if not self._slots.acquire(blocking=False):
                     raise EncoderBusy(retry_after=5)
-                flight = self._start(job, final)
+                try:
+                    flight = self._start(job, final)
+                except BaseException:
+                    # Disk full, no thread: nothing runs, so nothing may hold the slot.
+                    self._slots.release()
+                    raise
         return RenditionStream(self, final, flight)
 
     def _start(self, job: RenderJob, final: Path) -> Flight:
@@ -146,12 +177,18 @@ class RenditionCache:
         fd, name = tempfile.mkstemp(prefix=storage.TEMP_PREFIX, dir=final.parent)
         os.close(fd)
         flight = Flight(job=job, temp=Path(name), final=final)
+        thread = threading.Thread(target=self._encode, args=(flight,), daemon=True, name="encode")
         self._flights[job.key] = flight
+        try:
+            thread.start()
+        except BaseException:
+            del self._flights[job.key]
+            Path(name).unlink(missing_ok=True)
+            raise
         self.encodes_started += 1
         logger.info(
             "encode start format=%s track=%s key=%s", job.fmt.id, job.track_id, job.key[:12]
         )
-        threading.Thread(target=self._encode, args=(flight,), daemon=True, name="encode").start()
         return flight
 
     def _encode(self, flight: Flight) -> None:
@@ -224,6 +261,11 @@ class RenditionCache:
         with self._evict_lock:  # two evictions at once would each free the budget's excess
             return self._evict()
 
+    def reading_add(self, path: Path, delta: int) -> None:
+        """Count readers of a file (eviction skips files with readers)."""
+        with self._lock:
+            self._reading[path] += delta
+
     def _evict(self) -> int:
         root = storage.storage_root() / "renditions"
         if not root.exists():
@@ -239,8 +281,9 @@ class RenditionCache:
         for _, size, path in sorted(files):
             if total - freed <= self.max_bytes:
                 break
-            if self._reading[path] > 0:
-                continue  # never evict a file someone is reading
+            with self._lock:
+                if self._reading[path] > 0:
+                    continue  # never evict a file someone is reading
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 freed += size
