@@ -131,7 +131,7 @@ def main() -> None:
         from tunemeter.catalog.importing.pipeline import import_run
         from tunemeter.catalog.models import Release
         from tunemeter.customers.services import customer_register
-        from tunemeter.delivery.views import release_link, track_link
+        from tunemeter.delivery.services import release_link, track_link
         from tunemeter.pricing.services import quote_create
         from tunemeter.shop.models import Entitlement
         from tunemeter.shop.payments import PROVIDERS

@@ -6,21 +6,22 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
-from tunemeter.delivery.links import Link
+from tunemeter.delivery.links import Link, link_sign
 from tunemeter.delivery.responses import Representation
 from tunemeter.shop.models import Entitlement, Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
 from tunemeter.transcoding.exceptions import EncoderBusy
+from tunemeter.transcoding.formats import FORMATS
 from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
 from tunemeter.transcoding.services import rendition_job
 from tunemeter.transcoding.sizing import exact_size
@@ -44,30 +45,65 @@ _active: Counter[int] = Counter()
 _active_lock = threading.Lock()
 
 
-@contextmanager
-def download_slot(customer_id: int):
-    """Hold one of the customer's concurrent download slots, or raise TooManyDownloads."""
+def download_slot_acquire(customer_id: int) -> Callable[[], None]:
+    """Take one of the customer's concurrent download slots; return its release function.
+
+    Raises TooManyDownloads when all are taken. Releasing twice releases once.
+    """
     with _active_lock:
         if _active[customer_id] >= settings.MAX_DOWNLOADS_PER_CUSTOMER:
             raise TooManyDownloads(
                 f"at most {settings.MAX_DOWNLOADS_PER_CUSTOMER} downloads at once"
             )
         _active[customer_id] += 1
-    try:
-        yield
-    finally:
+    released = threading.Event()
+
+    def release() -> None:
         with _active_lock:
-            _active[customer_id] -= 1
+            if not released.is_set():
+                released.set()
+                _active[customer_id] -= 1
+
+    return release
 
 
 def safe_filename(name: str) -> str:
     return _UNSAFE.sub("_", name).strip(" .") or "download"
 
 
-def track_filename(job: RenderJob) -> str:
-    return safe_filename(
-        f"{job.tags.track:02d} - {job.tags.artist} - {job.tags.title}.{job.fmt.extension}"
+def track_filename(*, position: int, artist: str, title: str, extension: str) -> str:
+    """Return a download's file name: "03 - Björk - Jóga.flac"."""
+    return safe_filename(f"{position:02d} - {artist} - {title}.{extension}")
+
+
+def job_filename(job: RenderJob) -> str:
+    return track_filename(
+        position=job.tags.track,
+        artist=job.tags.artist,
+        title=job.tags.title,
+        extension=job.fmt.extension,
     )
+
+
+def track_link(entitlement: Entitlement) -> str:
+    """Return a fresh signed URL for an entitlement (named from the catalog, no render job)."""
+    token = link_sign(customer_id=entitlement.customer_id, entitlement_id=entitlement.pk)
+    track = entitlement.track
+    name = track_filename(
+        position=track.position,
+        artist=track.artist.name,
+        title=track.title,
+        extension=FORMATS[entitlement.format_id].extension,
+    )
+    return reverse("delivery:track", args=[token, name])
+
+
+def release_link(*, customer_id: int, order_id: int, release, format_id: str) -> str:
+    """Return a fresh signed URL for the zip of a release bought in an order."""
+    token = link_sign(
+        customer_id=customer_id, order_id=order_id, release_id=release.pk, format_id=format_id
+    )
+    return reverse("delivery:release", args=[token, safe_filename(f"{release.title}.zip")])
 
 
 def entitlement_for(link: Link) -> Entitlement:
@@ -87,7 +123,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
     """
     stream = cache_get().open(job)
     record = rendition_recorded(key=job.key)
-    filename = track_filename(job)
+    filename = job_filename(job)
     if stream.cached:
         mtime = datetime.fromtimestamp(stream.path.stat().st_mtime, tz=UTC)
         etag = f'"{record.sha256}"' if record else None
@@ -153,7 +189,9 @@ def release_representation(
     )
 
 
-def counted(chunks: Iterable[bytes], *, record: dict, slot) -> Iterator[bytes]:
+def counted(
+    chunks: Iterable[bytes], *, record: dict, release: Callable[[], None]
+) -> Iterator[bytes]:
     """Yield chunks, then log the download (bytes sent, completed or not) and free the slot."""
     from tunemeter.delivery.logbook import log_download
 
@@ -164,7 +202,7 @@ def counted(chunks: Iterable[bytes], *, record: dict, slot) -> Iterator[bytes]:
             yield chunk
         completed = True
     finally:
-        slot.__exit__(None, None, None)
+        release()
         log_download(**record, bytes_sent=sent, completed=completed, finished_at=timezone.now())
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tunemeter.delivery import services
-from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_sign, link_verify
+from tunemeter.delivery import selectors, services
+from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
 from tunemeter.delivery.responses import content_disposition, respond
 from tunemeter.shop.models import Entitlement, Order
 from tunemeter.transcoding.exceptions import EncoderBusy
@@ -76,14 +74,14 @@ def track_download(request: HttpRequest, token: str, filename: str) -> HttpRespo
         request,
         customer_id=link.customer_id,
         format_id=job.fmt.id,
-        what=services.track_filename(job),
+        what=services.job_filename(job),
         entitlement_id=entitlement.pk,
     )
     if settings.ACCEL_REDIRECT and services.is_cached(job):
         # Django checked the link; nginx sends the bytes (ranges, sendfile).
         response = HttpResponse(content_type=job.fmt.mime_type)
         response["X-Accel-Redirect"] = settings.ACCEL_REDIRECT + job.relpath
-        response["Content-Disposition"] = content_disposition(services.track_filename(job))
+        response["Content-Disposition"] = content_disposition(services.job_filename(job))
         from tunemeter.delivery.logbook import log_download
 
         log_download(**record, handed_to_proxy=True, completed=True, finished_at=timezone.now())
@@ -94,29 +92,27 @@ def track_download(request: HttpRequest, token: str, filename: str) -> HttpRespo
 
 
 def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpResponse:
-    if request.method == "HEAD":
-        try:
-            return respond(request, build())
-        except EncoderBusy as exc:
-            return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
-    slot = services.download_slot(customer_id)
+    """Answer with build()'s representation, holding a download slot until the body ends."""
+    release = None
     try:
-        slot.__enter__()
+        if request.method != "HEAD":
+            release = services.download_slot_acquire(customer_id)
+        rep = build()
     except services.TooManyDownloads as exc:
         return _busy(5, str(exc))
-    try:
-        rep = build()
-    except EncoderBusy as exc:
-        slot.__exit__(None, None, None)
-        return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
-    except BaseException:
-        slot.__exit__(None, None, None)
+    except BaseException as exc:
+        if release is not None:
+            release()
+        if isinstance(exc, EncoderBusy):
+            return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
         raise
+    if release is None:
+        return respond(request, rep)
     response = respond(
-        request, rep, wrap=lambda chunks: services.counted(chunks, record=record, slot=slot)
+        request, rep, wrap=lambda chunks: services.counted(chunks, record=record, release=release)
     )
     if not response.streaming:
-        slot.__exit__(None, None, None)
+        release()
     return response
 
 
@@ -142,43 +138,12 @@ def release_download(request: HttpRequest, token: str, filename: str) -> HttpRes
     )
 
 
-def track_link(entitlement: Entitlement) -> str:
-    token = link_sign(customer_id=entitlement.customer_id, entitlement_id=entitlement.pk)
-    name = services.track_filename(services.entitlement_job(entitlement))
-    return reverse("delivery:track", args=[token, name])
-
-
-def release_link(*, customer_id: int, order_id: int, release, format_id: str) -> str:
-    token = link_sign(
-        customer_id=customer_id, order_id=order_id, release_id=release.pk, format_id=format_id
-    )
-    return reverse("delivery:release", args=[token, services.safe_filename(f"{release.title}.zip")])
-
-
 @login_required
 @require_safe
 def library(request: HttpRequest) -> HttpResponse:
     """List every purchase with fresh download links."""
-    entitlements = (
-        Entitlement.objects.filter(customer=request.user, revoked_at__isnull=True)
-        .select_related("track__release__artist", "track__artist", "order")
-        .order_by("track__release__title", "track__disc_number", "track__position", "format_id")
-    )
-    releases: dict = defaultdict(list)
-    for e in entitlements:
-        releases[(e.track.release, e.format_id, e.order_id)].append(e)
-    rows = [
-        {
-            "release": release,
-            "format_id": format_id,
-            "zip": release_link(
-                customer_id=request.user.pk, order_id=order_id, release=release, format_id=format_id
-            ),
-            "tracks": [(e, track_link(e)) for e in items],
-        }
-        for (release, format_id, order_id), items in releases.items()
-    ]
-    return render(request, "delivery/library.html", {"rows": rows})
+    context = {"rows": selectors.library_rows(customer=request.user)}
+    return render(request, "delivery/library.html", context)
 
 
 @login_required
@@ -192,4 +157,4 @@ def fresh_link(request: HttpRequest, entitlement_id: int) -> HttpResponse:
         revoked_at__isnull=True,
         order__status=Order.PAID,
     )
-    return redirect(track_link(entitlement))
+    return redirect(services.track_link(entitlement))
