@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tunemeter.catalog.models import Release, Track
+from tunemeter.customers.selectors import customer_territory
 from tunemeter.pricing import rates
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.models import Quote, QuoteItem, QuoteLine
@@ -30,21 +31,13 @@ class Item:
     format_id: str
 
 
-def _territory(customer) -> str:
-    """Return the buyer's territory: the ISO 3166-1 code of their profile's country."""
-    from tunemeter.customers.models import Profile
-
-    profile = Profile.objects.filter(user=customer).first()
-    return profile.country.code if profile and profile.country else ""
-
-
 def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
     """Price items for a customer: sizes, owned items at 0, availability; valid 15 minutes."""
     items = [i if isinstance(i, Item) else Item(*i) for i in items]
     if not items:
         raise PricingError("nothing to quote")
     now = timezone.now()
-    territory = _territory(customer)
+    territory = customer_territory(user=customer)
     currency = settings.STORE_CURRENCY
     planned = []
     for item in items:

@@ -1,0 +1,11 @@
+"""Read customers: their territory."""
+
+from __future__ import annotations
+
+from tunemeter.customers.models import Profile
+
+
+def customer_territory(*, user) -> str:
+    """Return the ISO 3166-1 code of the customer's country ("" without a profile)."""
+    profile = Profile.objects.filter(user=user).only("country").first()
+    return profile.country.code if profile and profile.country else ""
