@@ -196,7 +196,8 @@ def test_full_catalog_lasts_about_forty_minutes() -> None:
                 artist = track.artist or release.artist
                 assert artist is not None
                 rng = track_rng(2026, ri, disc_no, no)
-                seconds = compose(artist.style, track.seconds, rng, artist.mode).length + TAIL
+                song = compose(artist.style, track.seconds, rng, artist.mode)
+                seconds = song.length_seconds + TAIL
                 assert 60 <= seconds <= 240, track.title
                 total += seconds
     assert 35 * 60 <= total <= 45 * 60

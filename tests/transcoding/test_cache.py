@@ -46,7 +46,7 @@ def test_eight_threads_asking_for_one_rendition_start_one_encoder(track_factory)
     record = Rendition.objects.get(key=job.key)
     assert (record.size_bytes, record.sha256) == (len(results[0]), sha256(results[0]))
     again = cache.open(job)
-    assert again.cached and again.size == len(results[0]) and cache.encodes_started == 1
+    assert again.cached and again.size_bytes == len(results[0]) and cache.encodes_started == 1
 
 
 def _blocking_render(release: threading.Event, *, fail: bool = False):
@@ -197,7 +197,7 @@ def test_eviction_cannot_pull_a_cached_file_from_under_an_open_stream(track_fact
     job = render_job(track_id=track.pk, format_id="wav")
     data = b"".join(cache.open(job))
     stream = cache.open(job)
-    assert stream.cached and stream.size == len(data)
+    assert stream.cached and stream.size_bytes == len(data)
     cache.max_bytes = 0
     cache.evict()
     assert not storage.storage_path(job.relpath).exists()

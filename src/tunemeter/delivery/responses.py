@@ -29,7 +29,7 @@ class Representation:
 
     content_type: str
     filename: str
-    length: int | None  # None: unknown until sent (chunked, no ranges)
+    size_bytes: int | None  # None: unknown until sent (chunked, no ranges)
     open_at: Callable[[int], Iterable[bytes]]  # the bytes from an offset to the end
     etag: str | None = None  # strong: '"<hash>"'
     last_modified: datetime | None = None
@@ -105,7 +105,7 @@ def _headers(response: HttpResponse, rep: Representation) -> None:
         response["ETag"] = rep.etag
     if rep.last_modified:
         response["Last-Modified"] = http_date(rep.last_modified.timestamp())
-    response["Accept-Ranges"] = "bytes" if rep.length is not None else "none"
+    response["Accept-Ranges"] = "bytes" if rep.size_bytes is not None else "none"
 
 
 def _multipart(rep: Representation, ranges: list[tuple[int, int]]) -> tuple[str, int, Callable]:
@@ -113,7 +113,7 @@ def _multipart(rep: Representation, ranges: list[tuple[int, int]]) -> tuple[str,
     heads = [
         (
             f"\r\n--{boundary}\r\nContent-Type: {rep.content_type}\r\n"
-            f"Content-Range: bytes {a}-{b}/{rep.length}\r\n\r\n"
+            f"Content-Range: bytes {a}-{b}/{rep.size_bytes}\r\n\r\n"
         ).encode()
         for a, b in ranges
     ]
@@ -144,20 +144,20 @@ def respond(
         response = StreamingHttpResponse(_nothing(), status=304)
         _headers(response, rep)
         return response
-    status, content_type, length, body = 200, rep.content_type, rep.length, None
+    status, content_type, length, body = 200, rep.content_type, rep.size_bytes, None
     content_range = None
-    if rep.length is not None:
-        wanted = parse_range(request.headers.get("Range"), rep.length)
+    if rep.size_bytes is not None:
+        wanted = parse_range(request.headers.get("Range"), rep.size_bytes)
         if not if_range_allows(request.headers.get("If-Range"), rep.etag or ""):
-            wanted = parse_range(None, rep.length)
+            wanted = parse_range(None, rep.size_bytes)
         if wanted.unsatisfiable:
             response = HttpResponse(status=416)
             _headers(response, rep)
-            response["Content-Range"] = f"bytes */{rep.length}"
+            response["Content-Range"] = f"bytes */{rep.size_bytes}"
             return response
         if wanted.ranges and len(wanted.ranges) == 1:
             (a, b), status = wanted.ranges[0], 206
-            content_range, length = f"bytes {a}-{b}/{rep.length}", b - a + 1
+            content_range, length = f"bytes {a}-{b}/{rep.size_bytes}", b - a + 1
 
             def body() -> Iterator[bytes]:
                 return sliced(rep.open_at(a), b - a + 1)

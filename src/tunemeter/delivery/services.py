@@ -130,7 +130,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
         return Representation(
             content_type=job.fmt.mime_type,
             filename=filename,
-            length=stream.size,
+            size_bytes=stream.size_bytes,
             open_at=stream.iter_from,
             etag=etag,
             last_modified=record.created_at if record else mtime,
@@ -139,7 +139,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
     return Representation(
         content_type=job.fmt.mime_type,
         filename=filename,
-        length=length,
+        size_bytes=length,
         open_at=stream.iter_from,
         etag=f'"{record.sha256}"' if record else None,
         last_modified=record.created_at if record else None,
@@ -182,9 +182,9 @@ def release_representation(
         filename=safe_filename(
             f"{release.artist.name} - {release.title} ({jobs[0].fmt.label}).zip"
         ),
-        length=plan.length,
+        size_bytes=plan.size_bytes,
         open_at=plan.open_at,
-        etag=f'"zip-{plan.digest}"' if plan.length is not None else None,
+        etag=f'"zip-{plan.digest}"' if plan.size_bytes is not None else None,
         last_modified=None,
     )
 

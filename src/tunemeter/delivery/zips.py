@@ -43,24 +43,26 @@ class ZipPlan:
     def __init__(self, *, release, jobs: list[RenderJob]) -> None:
         self.release, self.jobs = release, jobs
         self.multi_disc = len({j.tags.disc for j in jobs}) > 1
-        self.sizes: list[int | None] = []
+        self.member_sizes_bytes: list[int | None] = []
         for job in jobs:
             record = rendition_recorded(key=job.key)
-            self.sizes.append(record.size_bytes if record else exact_size(job))
+            self.member_sizes_bytes.append(record.size_bytes if record else exact_size(job))
         self.cover = b""
         if release.cover_path:
             try:
                 self.cover = storage.storage_path(release.cover_path).read_bytes()
             except FileNotFoundError:
                 self.cover = b""
-        self.sized = all(size is not None for size in self.sizes)
+        self.sized = all(size is not None for size in self.member_sizes_bytes)
         self.digest = hashlib.sha256("|".join(j.key for j in jobs).encode()).hexdigest()
-        self.length = len(self._zip(lambda i: iter(()))) if self.sized else None
+        self.size_bytes = len(self._zip(lambda i: iter(()))) if self.sized else None
 
     def _zip(self, member_data) -> zipstream.ZipStream:
         zs = zipstream.ZipStream(sized=self.sized)
         for i, job in enumerate(self.jobs):
-            zs.add(member_data(i), _member_name(job, self.multi_disc), size=self.sizes[i])
+            zs.add(
+                member_data(i), _member_name(job, self.multi_disc), size=self.member_sizes_bytes[i]
+            )
         if self.cover:
             zs.add(self.cover, "cover.jpg")
         return zs

@@ -35,7 +35,7 @@ from tunemeter.transcoding.selectors import RenderJob
 
 logger = logging.getLogger(__name__)
 
-READ_CHUNK = 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Flight:
     temp: Path
     final: Path
     cond: threading.Condition = field(default_factory=threading.Condition)
-    written: int = 0
+    written_bytes: int = 0
     done: bool = False
     error: BaseException | None = None
     sha256: str = ""
@@ -58,13 +58,12 @@ class RenditionStream:
     def __init__(self, cache: RenditionCache, path: Path, flight: Flight | None) -> None:
         self._cache, self.path, self._flight = cache, path, flight
         self.cached = flight is None
-        self.size = None
+        self.size_bytes: int | None = None  # known for cached files
         self._fd: int | None = None
         if flight is None:
             # Open now: an eviction after this point unlinks a name, not our file.
             self._fd = os.open(path, os.O_RDONLY)
-            self.size = os.fstat(self._fd).st_size
-        self.sha256 = ""
+            self.size_bytes = os.fstat(self._fd).st_size
 
     def close(self) -> None:
         """Release the open file of a cached rendition."""
@@ -93,14 +92,14 @@ class RenditionStream:
 
     def _read_fd(self, offset: int) -> Iterator[bytes]:
         """Read the open cached file with pread, so several ranges can read it at once."""
-        while chunk := os.pread(self._fd, READ_CHUNK, offset):
+        while chunk := os.pread(self._fd, READ_CHUNK_BYTES, offset):
             offset += len(chunk)
             yield chunk
 
     def _read_file(self, offset: int = 0) -> Iterator[bytes]:
         with open(self.path, "rb") as fh:
             fh.seek(offset)
-            while chunk := fh.read(READ_CHUNK):
+            while chunk := fh.read(READ_CHUNK_BYTES):
                 yield chunk
 
     def _follow(self, flight: Flight, offset: int = 0) -> Iterator[bytes]:
@@ -120,12 +119,14 @@ class RenditionStream:
             sent = offset
             while True:
                 with flight.cond:
-                    flight.cond.wait_for(lambda sent=sent: flight.written > sent or flight.done)
-                    available, done, error = flight.written, flight.done, flight.error
+                    flight.cond.wait_for(
+                        lambda sent=sent: flight.written_bytes > sent or flight.done
+                    )
+                    available, done, error = flight.written_bytes, flight.done, flight.error
                 if error is not None:
                     raise RenderError(str(error)) from error
                 while sent < available:
-                    chunk = fh.read(min(READ_CHUNK, available - sent))
+                    chunk = fh.read(min(READ_CHUNK_BYTES, available - sent))
                     if not chunk:
                         break
                     sent += len(chunk)
@@ -201,7 +202,7 @@ class RenditionCache:
                     out.flush()
                     digest.update(chunk)
                     with flight.cond:
-                        flight.written += len(chunk)
+                        flight.written_bytes += len(chunk)
                         flight.cond.notify_all()
                 os.fsync(out.fileno())
             flight.sha256 = digest.hexdigest()
@@ -213,7 +214,7 @@ class RenditionCache:
                 "encode done format=%s track=%s bytes=%d seconds=%.2f",
                 flight.job.fmt.id,
                 flight.job.track_id,
-                flight.written,
+                flight.written_bytes,
                 time.perf_counter() - started,
             )
         except BaseException as exc:  # every waiting reader must learn of any failure
@@ -246,7 +247,7 @@ class RenditionCache:
                 defaults={
                     "master_id": flight.job.master_id,
                     "format_id": flight.job.fmt.id,
-                    "size_bytes": flight.written,
+                    "size_bytes": flight.written_bytes,
                     "sha256": flight.sha256,
                     "storage_path": flight.job.relpath,
                 },

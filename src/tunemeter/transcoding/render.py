@@ -24,7 +24,7 @@ from tunemeter.transcoding.source import RenderError, RenderSource, frames, layo
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 64 * 1024
+CHUNK_BYTES = 64 * 1024
 # PCM handed to encoders per call; PyAV cuts it to each encoder's frame size in C.
 BLOCK_SAMPLES = 16384
 AAC_PRIMING = 1024  # FFmpeg's AAC encoder delay, in samples
@@ -239,7 +239,7 @@ def _render_m4a(source: RenderSource, fmt: Format, tags: tagging.RenditionTags) 
             gapless = itunsmpb(n_samples=n, packets=packets, priming=AAC_PRIMING)
         tagging.mp4_tag_file(path, tags, itunsmpb=gapless)
         with open(path, "rb") as fh:
-            while chunk := fh.read(CHUNK):
+            while chunk := fh.read(CHUNK_BYTES):
                 yield chunk
     finally:
         path.unlink(missing_ok=True)

@@ -36,7 +36,7 @@ class Song:
     bpm: float
     tonic: int
     mode: str
-    length: float
+    length_seconds: float
     fx: Fx
     sections: list[tuple[str, int]]
     notes: list[Note] = field(default_factory=list)

@@ -156,8 +156,8 @@ def _part(part: str, notes: list[Note], song: Song, rng: np.random.Generator, n:
 
 def render(song: Song, rng: np.random.Generator) -> np.ndarray:
     """Return the song as int16 stereo samples, shape (frames, 2), peaks under 0 dBFS."""
-    tail = min(TAIL, max(1.0, 0.25 * song.length))  # short test renders get short tails
-    n = round((song.length + tail) * SR)
+    tail = min(TAIL, max(1.0, 0.25 * song.length_seconds))  # short test renders get short tails
+    n = round((song.length_seconds + tail) * SR)
     parts: dict[str, list[Note]] = {}
     for note in song.notes:
         parts.setdefault(note.part, []).append(note)
@@ -177,7 +177,7 @@ def render(song: Song, rng: np.random.Generator) -> np.ndarray:
             out[side] += np.float32(ch.gain) * gain * (bus if bus.ndim == 1 else bus[side])
     space(out, rev, dly, song)
     log.debug("mixed %s: %d parts, %.1f s", song.style, len(parts), n / SR)
-    return master(out, round(song.length * SR), round(tail * SR))
+    return master(out, round(song.length_seconds * SR), round(tail * SR))
 
 
 def master(x: np.ndarray, music: int, tail: int) -> np.ndarray:
