@@ -7,6 +7,12 @@ from django.db import models
 from tunemeter.catalog.validators import validate_gtin, validate_isrc, validate_partial_date
 
 
+def duration_display(length_ms: int) -> str:
+    """Return a length as m:ss, rounded to the second."""
+    seconds = round(length_ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 class Artist(models.Model):
     name = models.CharField(max_length=500, unique=True)
     sort_name = models.CharField(max_length=500, blank=True)
@@ -94,8 +100,7 @@ class Track(models.Model):
 
     @property
     def length_display(self) -> str:
-        seconds = round(self.length_ms / 1000)
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        return duration_display(self.length_ms)
 
 
 class Master(models.Model):

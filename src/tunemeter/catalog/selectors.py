@@ -41,6 +41,15 @@ def release_detail(*, release_id: int) -> Release:
     )
 
 
+def release_discs(*, release: Release) -> tuple[list[tuple[int, list[Track]]], int]:
+    """Return the release's tracks grouped by disc, in order, and its total length in ms."""
+    discs: dict[int, list[Track]] = {}
+    for track in release.tracks.all():
+        discs.setdefault(track.disc_number, []).append(track)
+    length_ms = sum(t.length_ms for tracks in discs.values() for t in tracks)
+    return sorted(discs.items()), length_ms
+
+
 def artist_detail(*, artist_id: int) -> Artist:
     return Artist.objects.get(pk=artist_id)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from tunemeter import storage
 from tunemeter.catalog import selectors
-from tunemeter.catalog.models import Artist, Release, Track
+from tunemeter.catalog.models import Artist, Release, Track, duration_display
 from tunemeter.transcoding import services as transcoding
 from tunemeter.transcoding.exceptions import EncoderBusy
 
@@ -30,16 +30,8 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
         obj = selectors.release_detail(release_id=release_id)
     except Release.DoesNotExist as exc:
         raise Http404("No such release") from exc
-    tracks = list(obj.tracks.all())
-    discs: dict[int, list] = {}
-    for track in tracks:
-        discs.setdefault(track.disc_number, []).append(track)
-    length_ms = sum(t.length_ms for t in tracks)
-    context = {
-        "release": obj,
-        "discs": sorted(discs.items()),
-        "total_length": f"{length_ms // 60000}:{length_ms // 1000 % 60:02d}",
-    }
+    discs, length_ms = selectors.release_discs(release=obj)
+    context = {"release": obj, "discs": discs, "total_length": duration_display(length_ms)}
     return render(request, "storefront/release.html", context)
 
 
