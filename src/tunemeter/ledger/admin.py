@@ -8,7 +8,9 @@ from tunemeter.ledger.models import Account, Entry, Transfer
 
 
 class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
+    """Let staff look at ledger rows, never add, change or delete them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -20,9 +22,10 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnly):
-    list_display = ["id", "kind", "owner", "currency", "balance_minor"]
+    list_display = ["id", "kind", "owner", "customer", "currency", "balance_minor"]
     list_filter = ["kind", "currency"]
-    search_fields = ["owner"]
+    list_select_related = ["customer"]
+    search_fields = ["owner", "customer__email"]
 
 
 class EntryInline(admin.TabularInline):
@@ -31,10 +34,26 @@ class EntryInline(admin.TabularInline):
     readonly_fields = ["account", "amount_minor", "currency"]
     extra = 0
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnly):
-    list_display = ["id", "kind", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["id"]
+    list_display = ["id", "kind", "reverses", "created_at"]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["reverses"]
+    search_fields = ["id", "kind"]
+    date_hierarchy = "created_at"
     inlines = [EntryInline]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnly):
+    list_display = ["id", "transfer", "account", "amount_minor", "currency"]
+    list_filter = ["account__kind", "currency", "transfer__kind"]
+    list_select_related = ["transfer", "account__customer"]
+    search_fields = ["transfer__id", "account__owner", "account__customer__email"]

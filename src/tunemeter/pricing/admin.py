@@ -11,6 +11,9 @@ from tunemeter.transcoding.formats import FORMATS
 @admin.register(FormatRate)
 class FormatRateAdmin(admin.ModelAdmin):
     list_display = ["format_id", "label", "rate_minor_per_mb", "updated_at"]
+    # Rates are one number each: staff change them straight from the list.
+    list_editable = ["rate_minor_per_mb"]
+    search_fields = ["format_id"]
     ordering = ["format_id"]
 
     @admin.display(description="format")
@@ -21,9 +24,15 @@ class FormatRateAdmin(admin.ModelAdmin):
 
 @admin.register(ReleaseDiscount)
 class ReleaseDiscountAdmin(admin.ModelAdmin):
-    list_display = ["release", "percent"]
+    list_display = ["release", "artist", "percent"]
+    list_filter = ["percent"]
+    list_select_related = ["release__artist"]
     raw_id_fields = ["release"]
-    search_fields = ["release__title"]
+    search_fields = ["release__title", "release__artist__name", "release__upc"]
+
+    @admin.display(description="artist", ordering="release__artist__name")
+    def artist(self, obj: ReleaseDiscount) -> str:
+        return obj.release.artist.name
 
 
 class QuoteItemInline(admin.TabularInline):
@@ -36,16 +45,33 @@ class QuoteItemInline(admin.TabularInline):
         "format_id",
         "size_bytes",
         "exact",
+        "discount_minor",
         "price_minor",
         "owned",
         "available",
+        "unavailable_reason",
     ]
     readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
-    list_display = ["id", "customer", "total_minor", "currency", "created_at", "expires_at"]
+    list_display = [
+        "id",
+        "customer",
+        "territory",
+        "total_minor",
+        "currency",
+        "created_at",
+        "expires_at",
+    ]
+    list_filter = ["currency", "territory", "created_at"]
+    list_select_related = ["customer"]
+    search_fields = ["id", "customer__email"]
+    date_hierarchy = "created_at"
     readonly_fields = [
         "customer",
         "currency",
@@ -57,4 +83,8 @@ class QuoteAdmin(admin.ModelAdmin):
     inlines = [QuoteItemInline]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A quote's prices are what the customer saw: they are never edited.
         return False

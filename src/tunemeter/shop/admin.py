@@ -2,17 +2,73 @@
 
 from __future__ import annotations
 
+import logging
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
 
 from tunemeter.shop.models import Entitlement, GiftCode, Order
 from tunemeter.shop.services import order_refund
+
+logger = logging.getLogger(__name__)
+
+
+class RefundActionForm(ActionForm):
+    """The changelist's action bar, with the reason a refund is recorded with."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Reason (for refunds)",
+        widget=forms.TextInput(attrs={"placeholder": "why these orders are refunded"}),
+    )
+
+
+class TimestampSetFilter(admin.SimpleListFilter):
+    """Filter rows by whether a timestamp field is set (redeemed, revoked)."""
+
+    title = "state"
+    parameter_name = "state"
+    field = ""
+    labels = ("", "")
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
+        return queryset
+
+
+class RevokedFilter(TimestampSetFilter):
+    field, labels = "revoked_at", ("revoked", "active")
+
+
+class RedeemedFilter(TimestampSetFilter):
+    field, labels = "redeemed_at", ("redeemed", "not redeemed")
+
+
+class EntitlementInline(admin.TabularInline):
+    model = Entitlement
+    fields = ["track", "format_id", "revoked_at", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["id", "customer", "total_minor", "currency", "status", "created_at"]
-    list_filter = ["status", "currency"]
-    search_fields = ["customer__email", "idempotency_key", "transfer_id"]
+    list_filter = ["status", "currency", "created_at"]
+    list_select_related = ["customer"]
+    search_fields = ["id", "customer__email", "idempotency_key", "transfer_id"]
+    date_hierarchy = "created_at"
     readonly_fields = [
         "customer",
         "quote",
@@ -23,29 +79,82 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
         "created_at",
     ]
+    inlines = [EntitlementInline]
+    action_form = RefundActionForm
     actions = ["refund"]
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Refund the selected orders (reverse payment, revoke downloads)")
-    def refund(self, request, queryset) -> None:
-        for order in queryset:
-            order_refund(order=order, staff=request.user, reason=f"admin refund by {request.user}")
-        messages.success(request, f"Refunded {queryset.count()} orders.")
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # An order is a record of a payment: a refund reverses it, nothing deletes it.
+        return False
+
+    @admin.action(description="Refund selected orders (reverse payment, revoke downloads)")
+    def refund(self, request, queryset: QuerySet[Order]) -> None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            messages.error(request, "Give a reason for the refund; nothing was refunded.")
+            return
+        refunded = skipped = 0
+        for order in queryset.order_by("pk"):
+            if order.status == Order.REFUNDED:
+                skipped += 1
+                continue
+            order_refund(order=order, staff=request.user, reason=reason)
+            refunded += 1
+        logger.info(
+            "admin refund staff=%s refunded=%s skipped=%s", request.user.pk, refunded, skipped
+        )
+        text = f"Refunded {refunded} order{'s' if refunded != 1 else ''}."
+        if skipped:
+            text += f" {skipped} already refunded, left as they were."
+        messages.success(request, text)
 
 
 @admin.register(Entitlement)
 class EntitlementAdmin(admin.ModelAdmin):
-    list_display = ["customer", "track", "format_id", "order", "revoked_at", "created_at"]
-    list_filter = ["format_id"]
-    search_fields = ["customer__email", "track__title"]
-    raw_id_fields = ["customer", "track", "order"]
+    list_display = [
+        "customer",
+        "track",
+        "release",
+        "format_id",
+        "order",
+        "revoked_at",
+        "created_at",
+    ]
+    list_filter = [RevokedFilter, "format_id", "created_at"]
+    list_select_related = ["customer", "track__release", "order"]
+    search_fields = ["customer__email", "track__title", "track__release__title", "track__isrc"]
+
+    @admin.display(description="release", ordering="track__release__title")
+    def release(self, obj: Entitlement) -> str:
+        return obj.track.release.title
+
+    # Entitlements come from paid orders and refunds revoke them: staff only look.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(GiftCode)
 class GiftCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "amount_minor", "currency", "redeemed_by", "redeemed_at", "created_at"]
-    list_filter = ["currency"]
-    search_fields = ["code"]
+    list_filter = [RedeemedFilter, "currency", "created_at"]
+    list_select_related = ["redeemed_by"]
+    search_fields = ["code", "redeemed_by__email"]
     readonly_fields = ["redeemed_by", "redeemed_at"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # A redeemed code has become a ledger transfer: its value is history.
+        if obj is not None and obj.redeemed_at is not None:
+            return ["code", "amount_minor", "currency", *self.readonly_fields]
+        return list(self.readonly_fields)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.redeemed_at is None
