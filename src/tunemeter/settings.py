@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "tunemeter.customers",
     "tunemeter.api",
     "tunemeter.delivery",
+    "tunemeter.rights",
+    "tunemeter.royalties",
     "django_countries",
     "axes",
     "tunemeter.storefront",
@@ -209,7 +211,7 @@ MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
 STORE_CURRENCY = os.environ.get("TUNEMETER_CURRENCY", "USD")
 MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
 QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
-SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.shop.gate.allow_all")
+SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_gate")
 # Instant demo top-ups: only in debug or an explicit demo store.
 DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")
 DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)

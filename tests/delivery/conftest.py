@@ -10,7 +10,7 @@ import uvicorn
 
 from tests.audio import cover_jpeg, write_audio, write_tags
 from tests.net import free_port
-from tests.shop.factories import customer, fund
+from tests.shop.factories import customer, fund, license_release
 from tunemeter.catalog.importing.pipeline import import_run
 from tunemeter.catalog.models import Release
 from tunemeter.pricing.services import quote_create
@@ -51,6 +51,7 @@ def purchase(tmp_path, settings):
         )
     import_run(root=tmp_path / "lib", workers=1)
     release = Release.objects.get()
+    license_release(release)
     buyer = customer()
     fund(buyer, 10_000)
     quote = quote_create(customer=buyer, items=[(release, "wav")])

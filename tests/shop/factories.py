@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 
 from tunemeter.catalog.models import Artist, Master, Release, Track
+from tunemeter.customers.models import Profile
+from tunemeter.rights.models import RightsHolder
+from tunemeter.rights.services import deal_create
 from tunemeter.shop.payments import PROVIDERS
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 _serial = itertools.count(1)
 
 
-def customer(name: str | None = None, *, staff: bool = False):
+def customer(name: str | None = None, *, staff: bool = False, country: str = "US"):
     name = name or f"buyer{next(_serial)}"
-    return get_user_model().objects.create_user(
+    user = get_user_model().objects.create_user(
         username=name, email=f"{name}@example.org", password="x" * 12, is_staff=staff
     )
+    if country:
+        Profile.objects.create(user=user, country=country)
+    return user
 
 
-def tracks(n: int, *, seconds: float = 0.1) -> list[Track]:
-    """Create n tracks on one release, with WAV-able masters (no audio file needed to price)."""
+def tracks(n: int, *, seconds: float = 0.1, territories: str | None = "Worldwide") -> list[Track]:
+    """Create n tracks on one release, with WAV-able masters (no audio file needed to price).
+
+    The release is licensed by a deal for territories (none when territories is None).
+    """
     serial = next(_serial)
     artist = Artist.objects.create(name=f"Artist {serial}")
     # Loudness as the importer would have measured it: these masters have no audio file.
@@ -53,7 +65,21 @@ def tracks(n: int, *, seconds: float = 0.1) -> list[Track]:
             tag_fingerprint="",
         )
         made.append(track)
+    if territories is not None:
+        license_release(release, territories=territories)
     return made
+
+
+def license_release(release: Release, *, territories: str = "Worldwide", sr_share_bps: int = 7000):
+    """License a release for sale in territories since long ago, by a label of its own."""
+    label = RightsHolder.objects.create(kind="label", name=f"Label {next(_serial)}")
+    return deal_create(
+        licensor=label,
+        release=release,
+        territories=territories,
+        starts_at=LONG_AGO,
+        sr_share_bps=sr_share_bps,
+    )
 
 
 def fund(user, amount_minor: int, reference: str | None = None):

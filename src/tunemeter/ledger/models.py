@@ -26,8 +26,14 @@ class Account(models.Model):
         (PAYOUTS, "payouts"),
     ]
 
+    # Customer money is kept in minor units; royalty accruals in micro-units (10^-6 of the
+    # currency), so shares of a cent are never rounded away. A transfer balances per unit.
+    MINOR, MICRO = "minor", "micro"
+    UNITS = [(MINOR, "minor units"), (MICRO, "micro-units")]
+
     kind = models.CharField(max_length=20, choices=KINDS)
     currency = models.CharField(max_length=3)
+    unit = models.CharField(max_length=5, choices=UNITS, default=MINOR)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -39,7 +45,9 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "currency", "owner"], name="account_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "currency", "unit", "owner"], name="account_unique_per_unit"
+            ),
             # A customer can never owe the store: the database refuses it too.
             models.CheckConstraint(
                 condition=~models.Q(kind="customer") | models.Q(balance_minor__gte=0),
@@ -49,7 +57,10 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         owner = f" of user {self.customer_id}" if self.customer_id else ""
-        return f"{self.get_kind_display()}{owner} ({self.currency})"
+        if self.owner.startswith("holder:"):
+            owner = f" of {self.owner}"
+        unit = " micro" if self.unit == self.MICRO else ""
+        return f"{self.get_kind_display()}{owner} ({self.currency}{unit})"
 
 
 class Transfer(models.Model):

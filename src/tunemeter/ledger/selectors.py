@@ -34,10 +34,10 @@ def ledger_verify() -> list[str]:
         if account.kind == Account.CUSTOMER and account.balance_minor < 0:
             problems.append(f"account {account.pk} ({account}): negative customer balance")
     per_transfer: dict[tuple[str, str], int] = defaultdict(int)
-    for transfer_id, currency, amount, account_currency in Entry.objects.values_list(
-        "transfer_id", "currency", "amount_minor", "account__currency"
+    for transfer_id, currency, amount, account_currency, unit in Entry.objects.values_list(
+        "transfer_id", "currency", "amount_minor", "account__currency", "account__unit"
     ):
-        per_transfer[(transfer_id, currency)] += amount
+        per_transfer[(transfer_id, f"{currency} {unit}")] += amount
         if currency != account_currency:
             problems.append(
                 f"transfer {transfer_id}: entry in {currency} on a {account_currency} account"

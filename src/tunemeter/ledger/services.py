@@ -19,21 +19,30 @@ STORE = "store"
 
 @dataclass(frozen=True)
 class Leg:
-    """One side of a transfer: a signed amount in minor units on an account."""
+    """One side of a transfer: a signed amount on an account, in the account's unit.
+
+    (Named amount_minor for the common case; on micro-unit accounts it holds micro-units.)
+    """
 
     account: Account
     amount_minor: int
 
 
-def account_get(*, kind: str, currency: str, owner: str = STORE, customer=None) -> Account:
-    """Return the account of this kind, currency and owner, creating it if needed."""
+def account_get(
+    *, kind: str, currency: str, owner: str = STORE, customer=None, unit: str = Account.MINOR
+) -> Account:
+    """Return the account of this kind, currency, unit and owner, creating it if needed."""
     try:
         with transaction.atomic():
             account, _ = Account.objects.get_or_create(
-                kind=kind, currency=currency, owner=owner, defaults={"customer": customer}
+                kind=kind,
+                currency=currency,
+                unit=unit,
+                owner=owner,
+                defaults={"customer": customer},
             )
     except IntegrityError:  # created by a concurrent request
-        account = Account.objects.get(kind=kind, currency=currency, owner=owner)
+        account = Account.objects.get(kind=kind, currency=currency, unit=unit, owner=owner)
     return account
 
 
@@ -63,11 +72,11 @@ def transfer_post(
     first transfer, with other legs raises TransferConflict. Customer balances may
     not go below zero (InsufficientFunds; nothing is written).
     """
-    totals: dict[str, int] = defaultdict(int)
+    totals: dict[tuple[str, str], int] = defaultdict(int)
     for leg in legs:
         if leg.amount_minor == 0:
             continue
-        totals[leg.account.currency] += leg.amount_minor
+        totals[(leg.account.currency, leg.account.unit)] += leg.amount_minor
     if any(totals.values()) or not legs:
         raise UnbalancedTransfer(f"transfer {transfer_id} does not sum to zero: {dict(totals)}")
     try:

@@ -1,8 +1,8 @@
-"""The sale gate: may this track be sold in this territory now? The rights app fills it.
+"""The sale gate: may this track be sold in this territory now?
 
 `TUNEMETER_SALE_GATE` names a function (track, territory, at) → None when the sale
-is allowed, else the reason shown to the buyer. Until rights are modelled every
-track is sellable everywhere.
+is allowed, else the reason shown to the buyer. The default is the rights app's: an
+active deal covering the territory, and no takedown.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 
 
 def allow_all(*, track, territory: str, at: datetime) -> str | None:
-    """Allow every sale (the default before rights and deals exist)."""
+    """Allow every sale, deal or not (a store selling only its own recordings; no royalties)."""
     return None
 
 

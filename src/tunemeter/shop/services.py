@@ -18,6 +18,7 @@ from tunemeter.ledger.services import (
 from tunemeter.pricing.exceptions import QuoteExpired
 from tunemeter.pricing.models import Quote, QuoteLine
 from tunemeter.pricing.services import quote_refresh
+from tunemeter.royalties.services import royalties_accrue, royalties_reverse
 from tunemeter.shop.exceptions import CheckoutError, IdempotencyConflict, NotForSale, QuoteStale
 from tunemeter.shop.gate import sale_gate
 from tunemeter.shop.models import Entitlement, Order
@@ -112,13 +113,14 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         currency=currency,
         transfer_id=transfer.pk if transfer else "",
     )
+    royalties_accrue(order=order, lines=lines, territory=quote.territory, at=now)
     entitlements_grant(order=order, lines=[line for line in lines if not line.owned])
     logger.info("order placed id=%s customer=%s total=%d", order.pk, customer.pk, order.total_minor)
     return order
 
 
 def order_refund(*, order: Order, staff, reason: str) -> Order:
-    """Refund an order (staff only): reverse its transfer and revoke its entitlements."""
+    """Refund an order (staff only): reverse its payment and royalties, revoke its entitlements."""
     if not staff.is_staff:
         raise PermissionError("only staff may refund")
     with transaction.atomic():
@@ -132,6 +134,7 @@ def order_refund(*, order: Order, staff, reason: str) -> Order:
                 kind="refund",
                 metadata={"staff": staff.pk, "reason": reason, "order": order.pk},
             )
+        royalties_reverse(order=order)
         Entitlement.objects.filter(order=order, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )

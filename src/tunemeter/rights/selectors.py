@@ -1,0 +1,89 @@
+"""Read rights: which deal licenses a sale, who owns what share, who gave a mandate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from tunemeter.rights.models import Deal, Mandate, Split, Takedown, active_at_q
+
+TOTAL_BPS = 10_000
+
+
+def _subject_q(track) -> Q:
+    return Q(track_id=track.pk) | Q(release_id=track.release_id)
+
+
+def deal_for_sale(*, track, territory: str, at: datetime) -> Deal | None:
+    """Return the deal licensing a sale of track in territory at that moment, if any.
+
+    A deal for the track itself wins over one for its release; among equals, the one
+    that started last.
+    """
+    deals = (
+        Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
+    )
+    deals = sorted(deals, key=lambda d: (d.track_id is None, -d.starts_at.timestamp(), -d.pk))
+    return next((d for d in deals if d.scope().covers(territory)), None)
+
+
+def takedown_for_sale(*, track, territory: str, at: datetime) -> Takedown | None:
+    """Return a takedown withdrawing track from territory at that moment, if any."""
+    takedowns = Takedown.objects.filter(_subject_q(track), effective_at__lte=at).order_by(
+        "effective_at", "pk"
+    )
+    return next((t for t in takedowns if t.scope().covers(territory)), None)
+
+
+@dataclass(frozen=True)
+class Licence:
+    """Why a sale is (or is not) licensed: the deal, or the reason there is none."""
+
+    deal: Deal | None
+    takedown: Takedown | None
+    reason: str | None
+
+
+def sale_licence(*, track, territory: str, at: datetime) -> Licence:
+    """Return the licence for a sale of track in territory at that moment."""
+    if not territory:
+        return Licence(None, None, "add your country to your account to buy")
+    deal = deal_for_sale(track=track, territory=territory, at=at)
+    if deal is None:
+        return Licence(None, None, "not available in your territory")
+    takedown = takedown_for_sale(track=track, territory=territory, at=at)
+    if takedown is not None:
+        return Licence(deal, takedown, "withdrawn from sale in your territory")
+    return Licence(deal, None, None)
+
+
+def sale_gate(*, track, territory: str, at: datetime) -> str | None:
+    """Return None when a deal licenses the sale then and there, else the reason shown."""
+    return sale_licence(track=track, territory=territory, at=at).reason
+
+
+def split_shares(*, track, right_type: str, default_holder) -> list[tuple[int, object]]:
+    """Return [(share_bps, holder)] for a track's right: its own split, else its release's.
+
+    Without any split the whole right belongs to default_holder (the deal's licensor).
+    """
+    splits = list(
+        Split.objects.filter(track_id=track.pk, right_type=right_type).select_related("holder")
+    ) or list(
+        Split.objects.filter(
+            release_id=track.release_id, track__isnull=True, right_type=right_type
+        ).select_related("holder")
+    )
+    if not splits:
+        return [(TOTAL_BPS, default_holder)]
+    return [(s.share_bps, s.holder) for s in sorted(splits, key=lambda s: s.holder_id)]
+
+
+def mandate_for(*, holder, right_type: str, territory: str, at: datetime) -> Mandate | None:
+    """Return the holder's mandate covering this right, territory and moment, if any."""
+    mandates = Mandate.objects.filter(holder=holder, right_type=right_type).filter(active_at_q(at))
+    return next(
+        (m for m in mandates.order_by("starts_at", "pk") if m.scope().covers(territory)), None
+    )

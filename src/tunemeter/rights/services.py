@@ -1,0 +1,195 @@
+"""Write rights: deals (never edited, end-dated and replaced), splits, mandates, takedowns."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+
+from tunemeter.rights.exceptions import RightsError, SplitInvalid
+from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown
+from tunemeter.rights.selectors import TOTAL_BPS
+from tunemeter.rights.territories import territories_normalize
+
+logger = logging.getLogger(__name__)
+
+# Publishing/mechanical presets: a flat share of revenue, or a statutory amount per track.
+TERMS_PRESETS: dict[str, dict] = {
+    "flat-8": {"pub_share_bps": 800, "pub_amount_micro": 0, "pub_amount_per": Deal.PER_TRACK},
+    "statutory-per-track": {
+        "pub_share_bps": 0,
+        # 12 cents per track: the US statutory mechanical rate set for 2022 (Phonorecords IV);
+        # later years are indexed, so deals state their own amount when it matters.
+        "pub_amount_micro": 120_000,
+        "pub_amount_per": Deal.PER_TRACK,
+    },
+}
+
+
+def _subject(release, track) -> dict:
+    if (release is None) == (track is None):
+        raise RightsError("give a release or a track, not both")
+    return {"release": release, "track": track}
+
+
+def deal_create(
+    *,
+    licensor: RightsHolder,
+    territories: str,
+    starts_at: datetime,
+    sr_share_bps: int,
+    release=None,
+    track=None,
+    ends_at: datetime | None = None,
+    sr_minimum_micro: int = 0,
+    pub_share_bps: int = 0,
+    pub_amount_micro: int = 0,
+    pub_amount_per: str = Deal.PER_TRACK,
+    preset: str | None = None,
+    reference: str = "",
+    supersedes: Deal | None = None,
+) -> Deal:
+    """Record a deal licensing a release or a track as permanent downloads."""
+    terms = {
+        "pub_share_bps": pub_share_bps,
+        "pub_amount_micro": pub_amount_micro,
+        "pub_amount_per": pub_amount_per,
+    }
+    if preset is not None:
+        if preset not in TERMS_PRESETS:
+            raise RightsError(f"unknown terms preset {preset!r}")
+        terms = TERMS_PRESETS[preset]
+    if ends_at is not None and ends_at <= starts_at:
+        raise RightsError("a deal must end after it starts")
+    deal = Deal(
+        licensor=licensor,
+        territories=territories_normalize(territories),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        sr_share_bps=sr_share_bps,
+        sr_minimum_micro=sr_minimum_micro,
+        reference=reference,
+        supersedes=supersedes,
+        **terms,
+        **_subject(release, track),
+    )
+    deal.full_clean()
+    deal.save()
+    logger.info(
+        "deal created id=%s licensor=%s territories=%s", deal.pk, licensor.pk, deal.territories
+    )
+    return deal
+
+
+def deal_end(*, deal: Deal, ends_at: datetime) -> Deal:
+    """End-date a deal (the only change a deal accepts)."""
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().get(pk=deal.pk)
+        if deal.ends_at is not None and deal.ends_at <= ends_at:
+            return deal
+        if ends_at <= deal.starts_at:
+            raise RightsError("a deal cannot end before it starts")
+        deal.ends_at = ends_at
+        Deal.save(deal, update_fields=["ends_at"])
+    logger.info("deal ended id=%s at=%s", deal.pk, ends_at.isoformat())
+    return deal
+
+
+def deal_replace(*, deal: Deal, starts_at: datetime, **terms) -> Deal:
+    """End-date a deal at starts_at and record the new terms as a new deal superseding it."""
+    with transaction.atomic():
+        deal_end(deal=deal, ends_at=starts_at)
+        fields = {
+            "licensor": deal.licensor,
+            "territories": deal.territories,
+            "sr_share_bps": deal.sr_share_bps,
+            "release": deal.release,
+            "track": deal.track,
+            "sr_minimum_micro": deal.sr_minimum_micro,
+            "pub_share_bps": deal.pub_share_bps,
+            "pub_amount_micro": deal.pub_amount_micro,
+            "pub_amount_per": deal.pub_amount_per,
+            "reference": deal.reference,
+        }
+        return deal_create(**{**fields, **terms}, starts_at=starts_at, supersedes=deal)
+
+
+def split_set(
+    *, right_type: str, shares: list[tuple[RightsHolder, int]], release=None, track=None
+) -> list[Split]:
+    """Replace the split of a track (or a release's default) for a right type.
+
+    Shares are basis points and must sum to exactly 10,000, one per holder.
+    """
+    subject = _subject(release, track)
+    holders = [h.pk for h, _ in shares]
+    if len(set(holders)) != len(holders):
+        raise SplitInvalid("a holder appears twice in the split")
+    if any(bps <= 0 for _, bps in shares):
+        raise SplitInvalid("every share must be positive")
+    if sum(bps for _, bps in shares) != TOTAL_BPS:
+        total = sum(bps for _, bps in shares)
+        raise SplitInvalid(f"shares sum to {total} basis points, not {TOTAL_BPS}")
+    with transaction.atomic():
+        Split.objects.filter(right_type=right_type, **subject).delete()
+        splits = Split.objects.bulk_create(
+            Split(right_type=right_type, holder=h, share_bps=bps, **subject) for h, bps in shares
+        )
+    logger.info("split set %s right=%s holders=%s", subject, right_type, holders)
+    return splits
+
+
+def mandate_register(
+    *,
+    holder: RightsHolder,
+    right_type: str,
+    territories: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    reference: str = "",
+) -> Mandate:
+    """Record a holder's mandate, and release to them the escrow it now covers."""
+    from tunemeter.royalties.services import escrow_release  # royalties builds on rights
+
+    with transaction.atomic():
+        mandate = Mandate(
+            holder=holder,
+            right_type=right_type,
+            territories=territories_normalize(territories),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reference=reference,
+        )
+        mandate.full_clean()
+        mandate.save()
+        escrow_release(mandate=mandate)
+    logger.info("mandate registered id=%s holder=%s", mandate.pk, holder.pk)
+    return mandate
+
+
+def takedown_create(
+    *,
+    territories: str,
+    effective_at: datetime,
+    release=None,
+    track=None,
+    holder: RightsHolder | None = None,
+    requested_by=None,
+    reason: str = "",
+) -> Takedown:
+    """Withdraw a release or track from sale in territories from effective_at on."""
+    takedown = Takedown(
+        territories=territories_normalize(territories),
+        effective_at=effective_at,
+        holder=holder,
+        requested_by=requested_by,
+        reason=reason,
+        **_subject(release, track),
+    )
+    takedown.full_clean()
+    takedown.save()
+    logger.info(
+        "takedown id=%s territories=%s at=%s", takedown.pk, takedown.territories, effective_at
+    )
+    return takedown

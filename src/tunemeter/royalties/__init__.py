@@ -1,0 +1,1 @@
+"""Accrue royalties, hold escrow, state and report them (statements, DDEX DSR), pay out."""
