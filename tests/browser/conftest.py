@@ -9,7 +9,6 @@ Each test's last page is saved as `var/screenshots/<test name>.png` for CI.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -17,8 +16,10 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from playwright.sync_api import sync_playwright
 
 from tests.audio import cover_jpeg, write_audio, write_tags
+from tests.browser.chromium import MISSING, chromium_launch, chromium_path
 from tests.delivery.conftest import asgi_server  # noqa: F401 - the live server, shared
 from tests.shop.factories import fund
 from tunemeter.catalog.importing.pipeline import import_run
@@ -27,27 +28,6 @@ from tunemeter.customers.services import customer_register
 
 SCREENSHOTS_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PASSWORD = "a long passphrase for tests"
-# No sandbox as root; no GPU here; and no background traffic: the network is closed,
-# and without these flags Chromium keeps trying to reach its services.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Previews are started by the test, not by a person's click on the native controls.
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-]
-
-
-def chromium_path() -> str | None:
-    """Return the Chromium executable to drive, or None when there is none."""
-    path = os.environ.get("TUNEMETER_CHROMIUM", "/usr/bin/chromium")
-    return path if os.access(path, os.X_OK) else None
 
 
 @pytest.fixture(scope="package")
@@ -60,23 +40,16 @@ def browser(django_db_setup):
     only, and create the test database before the loop starts. The store itself runs in
     its own thread.
     """
-    path = chromium_path()
-    if path is None:
-        pytest.skip(
-            "no Chromium: install Debian's `chromium` (apt-get install chromium) "
-            "or set TUNEMETER_CHROMIUM to its path"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    if chromium_path() is None:
+        pytest.skip(MISSING)
     with (
         pytest.MonkeyPatch.context() as patch,
         tempfile.TemporaryDirectory(prefix="tunemeter-chromium-") as tmp,
-        sync_api.sync_playwright() as playwright,
+        sync_playwright() as playwright,
     ):
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        # Playwright gives each launch a fresh profile; downloads land in a dir we remove.
-        chromium = playwright.chromium.launch(
-            executable_path=path, args=CHROMIUM_ARGS, downloads_path=tmp
-        )
+        # Downloads land in a dir removed afterwards (tests save what they check).
+        chromium = chromium_launch(playwright, downloads_path=tmp)
         yield chromium
         chromium.close()
 
