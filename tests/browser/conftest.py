@@ -21,13 +21,15 @@ from playwright.sync_api import sync_playwright
 from tests.audio import cover_jpeg, write_audio, write_tags
 from tests.browser.chromium import MISSING, chromium_launch, chromium_path
 from tests.delivery.conftest import asgi_server  # noqa: F401 - the live server, shared
-from tests.shop.factories import fund
+from tests.shop.factories import fund, license_release
 from tunemeter.catalog.importing.pipeline import import_run
 from tunemeter.catalog.models import Release
 from tunemeter.customers.services import customer_register
 
 SCREENSHOTS_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PASSWORD = "a long passphrase for tests"
+# The one territory the test catalog is not licensed for.
+UNLICENSED = "CH"
 
 
 @pytest.fixture(scope="package")
@@ -64,7 +66,10 @@ class Store:
 
 @pytest.fixture
 def catalog(tmp_path, settings):
-    """Import a tiny real release (three 3-second FLAC tracks with a cover); return it."""
+    """Import a tiny real release (three 3-second FLAC tracks with a cover); return it.
+
+    A deal licenses it everywhere but in the UNLICENSED territory.
+    """
     root = tmp_path / "masters" / "Aurora Bay" / "Low Tide"
     titles = ["Harbour Lights", "Salt Road", "Night Ferry"]
     for i, title in enumerate(titles, start=1):
@@ -83,7 +88,9 @@ def catalog(tmp_path, settings):
         )
     report = import_run(root=tmp_path / "masters", workers=1)
     assert not report.rejected, report.rejected
-    return Release.objects.get(title="Low Tide")
+    release = Release.objects.get(title="Low Tide")
+    license_release(release, territories=f"Worldwide -{UNLICENSED}")
+    return release
 
 
 @pytest.fixture

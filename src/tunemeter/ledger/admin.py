@@ -22,8 +22,8 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnly):
-    list_display = ["id", "kind", "owner", "customer", "currency", "balance_minor"]
-    list_filter = ["kind", "currency"]
+    list_display = ["id", "kind", "owner", "customer", "currency", "unit", "balance_minor"]
+    list_filter = ["kind", "currency", "unit"]
     list_select_related = ["customer"]
     search_fields = ["owner", "customer__email"]
 
