@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/", include("tunemeter.customers.urls")),
     path("api/", api.urls),
     path("", include("tunemeter.delivery.urls")),
+    path("", include("tunemeter.shop.urls")),
     path("", include("tunemeter.storefront.urls")),
 ]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tunemeter.customers import views
 
 app_name = "customers"
 
 
-def _form(view, title: str, submit: str, **kwargs):
+def _form(view, title: str, submit: str, extra: dict | None = None, **kwargs):
     """Return one of Django's auth form views, rendered in the store's form page."""
-    context = {"title": title, "submit": submit}
+    context = {"title": title, "submit": submit, **(extra or {})}
     return view.as_view(template_name="customers/form.html", extra_context=context, **kwargs)
 
 
@@ -23,10 +24,17 @@ def _message(view, title: str, message: str):
 
 
 urlpatterns = [
+    path("", views.account, name="account"),
     path("register/", views.register, name="register"),
     path(
         "login/",
-        _form(auth_views.LoginView, "Sign in", "Sign in", redirect_authenticated_user=True),
+        _form(
+            auth_views.LoginView,
+            _("Sign in"),
+            _("Sign in"),
+            redirect_authenticated_user=True,
+            extra={"is_login": True},
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -34,8 +42,8 @@ urlpatterns = [
         "password/change/",
         _form(
             auth_views.PasswordChangeView,
-            "Change password",
-            "Change password",
+            _("Change password"),
+            _("Change password"),
             success_url=reverse_lazy("customers:password_change_done"),
         ),
         name="password_change",
@@ -43,7 +51,9 @@ urlpatterns = [
     path(
         "password/change/done/",
         _message(
-            auth_views.PasswordChangeDoneView, "Password changed", "Your password was changed."
+            auth_views.PasswordChangeDoneView,
+            _("Password changed"),
+            _("Your password was changed."),
         ),
         name="password_change_done",
     ),
@@ -51,8 +61,8 @@ urlpatterns = [
         "password/reset/",
         _form(
             auth_views.PasswordResetView,
-            "Reset your password",
-            "Send me a link",
+            _("Reset your password"),
+            _("Send me a link"),
             success_url=reverse_lazy("customers:password_reset_done"),
             email_template_name="customers/password_reset_email.txt",
             subject_template_name="customers/password_reset_subject.txt",
@@ -63,8 +73,8 @@ urlpatterns = [
         "password/reset/sent/",
         _message(
             auth_views.PasswordResetDoneView,
-            "Check your email",
-            "If an account uses that address, a reset link is on its way.",
+            _("Check your email"),
+            _("If an account uses that address, a reset link is on its way."),
         ),
         name="password_reset_done",
     ),
@@ -72,8 +82,8 @@ urlpatterns = [
         "password/reset/<uidb64>/<token>/",
         _form(
             auth_views.PasswordResetConfirmView,
-            "Choose a new password",
-            "Set password",
+            _("Choose a new password"),
+            _("Set password"),
             success_url=reverse_lazy("customers:password_reset_complete"),
         ),
         name="password_reset_confirm",
@@ -82,8 +92,8 @@ urlpatterns = [
         "password/reset/done/",
         _message(
             auth_views.PasswordResetCompleteView,
-            "Password set",
-            "You can sign in with your new password.",
+            _("Password set"),
+            _("You can sign in with your new password."),
         ),
         name="password_reset_complete",
     ),

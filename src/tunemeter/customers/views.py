@@ -1,14 +1,21 @@
-"""Render registration; sign-in, sign-out and passwords use Django's auth views."""
+"""Render registration and the account overview; sign-in, sign-out and passwords use Django's."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+from django_countries import countries
 
 from tunemeter.customers.forms import RegistrationForm
+from tunemeter.customers.selectors import customer_territory
 from tunemeter.customers.services import customer_register
+from tunemeter.ledger.selectors import balance_minor
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,6 +29,35 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         # login() rotates the session key, so a planted session id is worthless.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("storefront:home")
-    context = {"form": form, "title": "Create an account", "submit": "Create account"}
+        return redirect(_safe_next(request) or "storefront:home")
+    context = {
+        "form": form,
+        "title": _("Create an account"),
+        "submit": _("Create account"),
+        "is_register": True,
+        "next": _safe_next(request),
+    }
     return render(request, "customers/register.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else ""
+
+
+@login_required
+@require_safe
+def account(request: HttpRequest) -> HttpResponse:
+    """Show the account: email, country, balance, and links to everything else."""
+    currency = settings.STORE_CURRENCY
+    territory = customer_territory(user=request.user)
+    context = {
+        "territory": territory,
+        "country": countries.name(territory) if territory else "",
+        "balance_minor": balance_minor(user=request.user, currency=currency),
+        "currency": currency,
+    }
+    return render(request, "customers/account.html", context)

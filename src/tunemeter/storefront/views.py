@@ -1,27 +1,47 @@
-"""Render the customer's catalog pages: home, release, artist and search."""
+"""Render the catalog pages: home, genre, release (with format pickers), artist, search."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from tunemeter import storage
 from tunemeter.catalog import selectors
-from tunemeter.catalog.models import Artist, Release, Track, duration_display
+from tunemeter.catalog.models import Artist, Genre, Release, Track, duration_display
+from tunemeter.storefront import pricing
+from tunemeter.storefront import selectors as store_selectors
 from tunemeter.transcoding import services as transcoding
 from tunemeter.transcoding.exceptions import EncoderBusy
+from tunemeter.transcoding.formats import FORMATS
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/home.html", {"releases": selectors.release_list(limit=48)})
+    context = {
+        "releases": selectors.release_list(limit=48),
+        "genres": store_selectors.genre_list(),
+    }
+    return render(request, "storefront/home.html", context)
+
+
+@require_safe
+def genre(request: HttpRequest, genre_id: int) -> HttpResponse:
+    try:
+        obj = store_selectors.genre_detail(genre_id=genre_id)
+    except Genre.DoesNotExist as exc:
+        raise Http404("No such genre") from exc
+    context = {"genre": obj, "releases": store_selectors.genre_releases(genre=obj)}
+    return render(request, "storefront/genre.html", context)
 
 
 @require_safe
@@ -31,8 +51,78 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
     except Release.DoesNotExist as exc:
         raise Http404("No such release") from exc
     discs, length_ms = selectors.release_discs(release=obj)
-    context = {"release": obj, "discs": discs, "total_length": duration_display(length_ms)}
+    # Without JavaScript the picker's "Show size and price" button comes back here with
+    # ?format= (and &track= for one track's picker); with it, the picker asks prices_json.
+    asked = pricing.chosen_format(request.GET.get("format"))
+    asked_track = request.GET.get("track", "")
+    release_format = pricing.DEFAULT_FORMAT if asked_track else asked
+    currency = settings.STORE_CURRENCY
+    whole = pricing.preview_or_none(customer=request.user, obj=obj, format_id=release_format)
+    lines = {line.track_id: line for line in whole.lines} if whole else {}
+    territory = whole.territory if whole else None
+    pickers = {}
+    for track in obj.tracks.all():
+        fmt = asked if asked_track == str(track.pk) else pricing.DEFAULT_FORMAT
+        if fmt == release_format and track.pk in lines:
+            preview = pricing.track_preview(
+                line=lines[track.pk], format_id=fmt, territory=territory
+            )
+        else:
+            preview = pricing.preview_or_none(customer=request.user, obj=track, format_id=fmt)
+        pickers[track.pk] = pricing.figures(preview, format_id=fmt, currency=currency)
+    for tracks in dict(discs).values():
+        for track in tracks:
+            track.picker = pickers[track.pk]
+    context = {
+        "release": obj,
+        "discs": discs,
+        "total_length": duration_display(length_ms),
+        "picker": pricing.figures(whole, format_id=release_format, currency=currency),
+        "formats": list(FORMATS.values()),
+        "signed_in": request.user.is_authenticated,
+        "territory": territory,
+    }
     return render(request, "storefront/release.html", context)
+
+
+@require_safe
+def prices_json(request: HttpRequest, kind: str, object_id: int) -> JsonResponse:
+    """Return size and price of a track or release in the asked formats (all by default).
+
+    The figures come from the same preview as the release page and follow the quote's
+    rules, so the picker shows what the quote will lock.
+    """
+    model = {"track": Track, "release": Release}.get(kind)
+    if model is None:
+        raise Http404("No such kind")
+    obj = model.objects.filter(pk=object_id).first()
+    if obj is None:
+        raise Http404("No such item")
+    asked = request.GET.getlist("format") or list(FORMATS)
+    unknown = [f for f in asked if f not in FORMATS]
+    if unknown:
+        return JsonResponse({"detail": _("Unknown format: %s") % ", ".join(unknown)}, status=400)
+    currency = settings.STORE_CURRENCY
+    rows = [
+        pricing.figures(
+            pricing.preview_or_none(customer=request.user, obj=obj, format_id=fmt),
+            format_id=fmt,
+            currency=currency,
+        )
+        for fmt in asked[: len(FORMATS)]
+    ]
+    response = JsonResponse(
+        {
+            "kind": kind,
+            "id": obj.pk,
+            "currency": currency,
+            "signed_in": request.user.is_authenticated,
+            "formats": rows,
+        }
+    )
+    # Prices depend on the buyer (owned tracks, territory) and change with rates.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_safe

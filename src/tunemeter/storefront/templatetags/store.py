@@ -1,0 +1,103 @@
+"""Format money, sizes and format names for the active locale, in templates and JSON alike.
+
+money_display is THE money formatter of the store: templates use it as the `money`
+filter and the price endpoint puts its output in JSON, so a price reads the same
+everywhere. It works on integer minor units only (never floats).
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tunemeter.transcoding.formats import FORMATS
+
+register = template.Library()
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽", "JPY": "¥", "UAH": "₴"}
+# Where the symbol goes, per language (CLDR's standard currency patterns).
+_PATTERNS = {"en": "{sign}{symbol}{number}", "ru": "{sign}{number}\u00a0{symbol}"}
+
+
+def currency_exponent(currency: str | None = None) -> int:
+    """Return how many decimal places the currency's minor unit has (2 for most)."""
+    return _EXPONENTS.get((currency or settings.STORE_CURRENCY).upper(), 2)
+
+
+def _group(digits: str, separator: str) -> str:
+    groups = []
+    while len(digits) > 3:
+        digits, tail = digits[:-3], digits[-3:]
+        groups.insert(0, tail)
+    return separator.join([digits, *groups])
+
+
+def money_display(amount_minor: int, currency: str | None = None) -> str:
+    """Return an amount of minor units as the active locale writes it: €12.34, 12,34 €."""
+    currency = (currency or settings.STORE_CURRENCY).upper()
+    exponent = currency_exponent(currency)
+    whole, fraction = divmod(abs(int(amount_minor)), 10**exponent)
+    number = _group(str(whole), get_format("THOUSAND_SEPARATOR"))
+    if exponent:
+        number += get_format("DECIMAL_SEPARATOR") + str(fraction).zfill(exponent)
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    pattern = _PATTERNS.get(language, _PATTERNS["en"])
+    sign = "-" if amount_minor < 0 else ""
+    return pattern.format(sign=sign, symbol=_SYMBOLS.get(currency, currency), number=number)
+
+
+def size_display(size_bytes: int, exact: bool = True) -> str:
+    """Return a size in MB (1,000,000 bytes), marked ≈ when it is an estimate."""
+    # Tenths of a MB, or hundredths under 1 MB so a short track never reads 0.0 MB.
+    places = 1 if size_bytes >= 1_000_000 else 2
+    unit = 10 ** (6 - places)
+    scaled = (size_bytes + unit // 2) // unit
+    whole, fraction = divmod(scaled, 10**places)
+    number = (
+        _group(str(whole), get_format("THOUSAND_SEPARATOR"))
+        + get_format("DECIMAL_SEPARATOR")
+        + str(fraction).zfill(places)
+    )
+    text = _("%(size)s MB") % {"size": number}
+    return text if exact else "≈\u00a0" + text
+
+
+def format_label(format_id: str) -> str:
+    """Return a format's human name ("FLAC (lossless)"), or its id when unknown."""
+    fmt = FORMATS.get(format_id)
+    return _(fmt.label) if fmt else format_id
+
+
+@register.filter(name="money")
+def money_filter(amount_minor, currency=None) -> str:
+    """{{ amount_minor|money }} or {{ amount_minor|money:order.currency }}."""
+    if amount_minor in (None, ""):
+        return ""
+    return money_display(int(amount_minor), currency)
+
+
+@register.filter(name="size_mb")
+def size_filter(size_bytes, exact=True) -> str:
+    """{{ item.size_bytes|size_mb:item.exact }}."""
+    if size_bytes in (None, ""):
+        return ""
+    return size_display(int(size_bytes), bool(exact))
+
+
+@register.filter(name="format_label")
+def format_label_filter(format_id) -> str:
+    return format_label(str(format_id))
+
+
+@register.simple_tag(takes_context=True)
+def cart_count(context) -> int:
+    """{% cart_count as n %}: how many items the visitor's cart holds."""
+    from tunemeter.shop.cart import cart_items
+
+    request = context.get("request")
+    return len(cart_items(session=request.session)) if request is not None else 0
