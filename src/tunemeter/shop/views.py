@@ -174,7 +174,7 @@ def _checkout_context(request: HttpRequest, quote) -> dict:
     topup = (
         reverse("shop:balance")
         + "?"
-        + urlencode(next=reverse("shop:checkout", args=[quote.pk]), amount_minor=shortfall)
+        + urlencode({"next": reverse("shop:checkout", args=[quote.pk]), "amount_minor": shortfall})
     )
     return {
         "quote": quote,
