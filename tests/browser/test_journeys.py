@@ -2,35 +2,77 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from pathlib import Path
 
+import av
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, UNLICENSED
 from tunemeter.customers.models import Profile
+from tunemeter.ledger.selectors import ledger_verify
+from tunemeter.shop.models import Entitlement, Order
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SAMPLES_PER_TRACK = 3 * 44100  # the test catalog's tracks: 3 s at 44.1 kHz
+MONEY = re.compile(r"\d+[.,]\d\d")
+
+
+def _register(page: Page, email: str, country: str) -> None:
+    page.get_by_role("link", name="Create account").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Country").select_option(country)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def _play_preview(page: Page, title: str) -> None:
+    player = page.get_by_label(f"Preview of {title}")
+    player.evaluate("audio => audio.play()")
+    # The element's clock only advances while real decoded audio plays.
+    page.wait_for_function(
+        "audio => audio.currentTime > 0.5 && !audio.error", arg=player.element_handle()
+    )
+
+
+def _checkout(page: Page) -> None:
+    """From the cart: check out, buy, land on the receipt."""
+    page.get_by_test_id("checkout").click()
+    expect(page.get_by_test_id("quote-expiry")).to_contain_text(re.compile(r"\d"))
+    page.get_by_test_id("buy").click()
+    expect(page).to_have_url(re.compile(r"/account/orders/\d+/$"))
+
+
+def _download(page: Page, link, dest: Path) -> Path:
+    with page.expect_download() as info:
+        link.click()
+    info.value.save_as(dest)
+    return dest
+
+
+def _decoded_samples(data: bytes) -> tuple[str, int]:
+    """Decode a whole file with PyAV; return (container format, samples per channel)."""
+    with av.open(io.BytesIO(data)) as media:
+        return media.format.name, sum(f.samples for f in media.decode(audio=0))
 
 
 def test_new_user_registers_with_country_and_signs_in_again(page, store):
     page.goto("/")
-    page.get_by_role("link", name="Create account").click()
-    page.get_by_label("Email").fill("grace@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Country").select_option("DE")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text("grace@example.org")).to_be_visible()
+    _register(page, "grace@example.org", "DE")
     assert Profile.objects.get(user__email="grace@example.org").country == "DE"
 
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
     # The sign-in name is the email address (Django's form calls it "Username").
     page.get_by_label(re.compile(r"^(Email|Username)$")).fill("grace@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("grace@example.org")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_search_as_you_type_finds_a_track_and_opens_its_release(page, store):
@@ -45,10 +87,111 @@ def test_search_as_you_type_finds_a_track_and_opens_its_release(page, store):
 
 def test_preview_plays_in_the_browser(page, store):
     page.goto(f"/releases/{store.release.pk}/")
+    _play_preview(page, "Harbour Lights")
     player = page.get_by_label("Preview of Harbour Lights")
-    player.evaluate("audio => audio.play()")
-    # The element's clock only advances while real decoded audio plays.
-    page.wait_for_function(
-        "audio => audio.currentTime > 0.5 && !audio.error", arg=player.element_handle()
-    )
     assert player.evaluate("audio => audio.duration") > 1
+
+
+def test_new_buyer_tops_up_buys_flac_downloads_the_zip_then_a_track_as_mp3(page, store, tmp_path):
+    release = store.release
+    track = release.tracks.get(title="Salt Road")
+    page.goto("/")
+    _register(page, "lin@example.org", "FR")
+
+    # Top up from the account page.
+    page.get_by_role("link", name="Account").click()
+    page.get_by_test_id("account-topup").click()
+    page.get_by_label("Amount").fill("20.00")
+    page.get_by_test_id("top-up-submit").click()
+    expect(page.get_by_test_id("balance")).to_contain_text("20.00")
+
+    # Find the release, listen, pick FLAC: size and price change without a reload.
+    page.get_by_role("link", name="Tunemeter").click()
+    page.get_by_role("link", name="Low Tide").first.click()
+    _play_preview(page, "Harbour Lights")
+    page.evaluate("window.sameDocument = true")
+    size, price = page.get_by_test_id("size-release"), page.get_by_test_id("price-release")
+    page.get_by_test_id("format-release").select_option("flac")
+    expect(size).to_contain_text(re.compile(r"≈\s*[\d.,]+\s*MB"))  # FLAC sizes are estimated
+    expect(price).to_have_text(MONEY)
+    assert page.evaluate("window.sameDocument") is True
+    flac_price = MONEY.search(price.inner_text()).group()
+
+    # Buy it.
+    page.get_by_test_id("add-release").click()
+    expect(page.get_by_test_id("cart-row")).to_have_count(1)
+    expect(page.get_by_test_id("cart-format")).to_have_value("flac")
+    page.get_by_test_id("checkout").click()
+    expect(page.get_by_test_id("checkout-total")).to_contain_text(flac_price)
+    page.get_by_test_id("buy").click()
+    expect(page).to_have_url(re.compile(r"/account/orders/\d+/$"))
+    assert Entitlement.objects.filter(order__customer__email="lin@example.org").count() == 3
+
+    # Download the release zip: every track decodes, whole.
+    page.get_by_test_id("nav-library").click()
+    zip_link = page.locator("[data-testid=download-zip][data-format=flac]")
+    saved = _download(page, zip_link, tmp_path / "release.zip")
+    with zipfile.ZipFile(saved) as archive:
+        assert archive.testzip() is None
+        tracks = [n for n in archive.namelist() if n.endswith(".flac")]
+        assert len(tracks) == 3
+        for name in tracks:
+            assert _decoded_samples(archive.read(name)) == ("flac", SAMPLES_PER_TRACK)
+
+    # Buy one track again as MP3 and download it.
+    page.goto(f"/releases/{release.pk}/")
+    page.get_by_test_id(f"format-track-{track.pk}").select_option("mp3-320")
+    expect(page.get_by_test_id(f"price-track-{track.pk}")).to_have_text(MONEY)
+    page.get_by_test_id(f"add-track-{track.pk}").click()
+    _checkout(page)
+    page.get_by_test_id("nav-library").click()
+    mp3_link = page.locator("[data-testid=download-track][data-format=mp3-320]")
+    expect(mp3_link).to_have_count(1)
+    saved = _download(page, mp3_link, tmp_path / "track.mp3")
+    kind, samples = _decoded_samples(saved.read_bytes())
+    assert kind == "mp3" and abs(samples - SAMPLES_PER_TRACK) < 2 * 1152
+    assert Order.objects.filter(customer__email="lin@example.org").count() == 2
+    assert ledger_verify() == []
+
+
+def test_buyer_in_an_unlicensed_territory_cannot_buy(page, store):
+    page.goto(f"/releases/{store.release.pk}/")
+    _register(page, "heidi@example.org", UNLICENSED)
+    page.goto(f"/releases/{store.release.pk}/")
+    add = page.get_by_test_id("add-release")
+    expect(add).to_be_disabled()
+    expect(page.get_by_test_id("note-release")).to_contain_text("Not for sale in your country")
+    # Past the disabled button, the server still refuses: marked in the cart, no checkout.
+    add.evaluate("button => { button.disabled = false; }")
+    add.click()
+    expect(page.get_by_test_id("cart-unavailable")).to_be_visible()
+    expect(page.get_by_test_id("checkout")).to_have_count(0)
+    assert not Order.objects.exists()
+
+
+def _tab_to(page: Page, testid: str, limit: int = 80) -> None:
+    """Press Tab until the element with this test id has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.dataset.testid") == testid:
+            return
+    raise AssertionError(f"Tab never reached {testid}")
+
+
+def test_keyboard_only_checkout(signed_in_page, store, buyer):
+    page = signed_in_page
+    page.goto(f"/releases/{store.release.pk}/")
+    _tab_to(page, "format-release")
+    page.keyboard.press("ArrowDown")  # another format, chosen from the keyboard
+    chosen = page.get_by_test_id("format-release").input_value()
+    _tab_to(page, "add-release")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("cart-row")).to_have_count(1)
+    _tab_to(page, "checkout")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("checkout-total")).to_have_text(MONEY)
+    _tab_to(page, "buy")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/account/orders/\d+/$"))
+    order = Order.objects.get(customer=buyer)
+    assert {e.format_id for e in order.entitlements.all()} == {chosen}
