@@ -209,6 +209,10 @@ MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
 
 # Money: the store currency (ISO 4217) and prices, in its minor units.
 STORE_CURRENCY = os.environ.get("TUNEMETER_CURRENCY", "USD")
+STORE_NAME = os.environ.get("TUNEMETER_STORE_NAME", "Tunemeter")
+# The store's DDEX party id (DPID) as DSR sender: register one with DDEX for real reports.
+DDEX_PARTY_ID = os.environ.get("TUNEMETER_DDEX_PARTY_ID", "PADPIDA0000000000Z")
+DDEX_SERVICE_DESCRIPTION = os.environ.get("TUNEMETER_DDEX_SERVICE", "Tunemeter")
 MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
 QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
 SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_gate")

@@ -6,7 +6,7 @@ import csv
 import itertools
 import logging
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -85,6 +85,20 @@ def statement_csv_write(out, holder: RightsHolder, period: Period, s: Summary, r
     writer.writerows(line_cells(row[1:]) for row in rows)
 
 
+def per_holder(holder_ids: list[int], stream: Iterable[tuple]) -> Iterator[tuple[int, Iterable]]:
+    """Pair each holder id (ascending) with its rows from a stream ordered by holder id.
+
+    Rows are tuples whose first item is the holder id; holders without rows get none.
+    Consume each holder's rows before asking for the next holder.
+    """
+    groups = itertools.groupby(stream, key=operator.itemgetter(0))
+    current = next(groups, None)
+    for holder_id in holder_ids:
+        while current is not None and current[0] < holder_id:
+            current = next(groups, None)
+        yield holder_id, (current[1] if current is not None and current[0] == holder_id else ())
+
+
 def statements_write(
     *, period: Period, out_dir: Path, holder_ids: list[int] | None = None
 ) -> list[Path]:
@@ -92,16 +106,9 @@ def statements_write(
     out_dir.mkdir(parents=True, exist_ok=True)
     summaries = statement_summaries(period=period, holder_ids=holder_ids)
     holders = RightsHolder.objects.in_bulk(list(summaries))
-    groups = itertools.groupby(
-        statement_lines(period=period, holder_ids=holder_ids), key=operator.itemgetter(0)
-    )
-    current = next(groups, None)
+    lines = statement_lines(period=period, holder_ids=holder_ids)
     written = []
-    for holder_id in sorted(summaries):
-        # Both streams are ordered by holder: advance the lines to this holder's group.
-        while current is not None and current[0] < holder_id:
-            current = next(groups, None)
-        rows = current[1] if current is not None and current[0] == holder_id else ()
+    for holder_id, rows in per_holder(sorted(summaries), lines):
         path = out_dir / statement_file_name(holder_id, period, "csv")
         with path.open("w", newline="", encoding="utf-8") as out:
             statement_csv_write(out, holders[holder_id], period, summaries[holder_id], rows)
