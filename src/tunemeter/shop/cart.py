@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from tunemeter.catalog.models import Release, Track
 from tunemeter.transcoding.formats import FORMATS
 
@@ -73,12 +75,12 @@ def _save(session, items: list[CartItem]) -> None:
 
 def _checked(kind: str, object_id: int, format_id: str) -> CartItem:
     if kind not in KINDS:
-        raise CartError(f"unknown kind {kind!r}")
+        raise CartError(_("Unknown item kind."))
     if format_id not in FORMATS:
-        raise CartError(f"unknown format {format_id!r}")
+        raise CartError(_("Unknown format."))
     model = Track if kind == "track" else Release
     if not model.objects.filter(pk=object_id).exists():
-        raise CartError(f"no such {kind}")
+        raise CartError(_("That item is no longer in the catalog."))
     return CartItem(kind, int(object_id), format_id)
 
 
@@ -87,7 +89,7 @@ def cart_add(*, session, kind: str, object_id: int, format_id: str) -> CartItem:
     item = _checked(kind, object_id, format_id)
     items = cart_items(session=session)
     if len(items) >= MAX_ITEMS and item not in items:
-        raise CartError(f"a cart holds at most {MAX_ITEMS} items")
+        raise CartError(_("A cart holds at most %(count)d items.") % {"count": MAX_ITEMS})
     _save(session, [*items, item])
     logger.info("cart add item=%s", item.key)
     return item
@@ -102,7 +104,7 @@ def cart_change_format(*, session, key: str, format_id: str) -> CartItem:
             items[index] = changed
             _save(session, items)
             return changed
-    raise CartError("that item is no longer in your cart")
+    raise CartError(_("That item is no longer in your cart."))
 
 
 def cart_remove(*, session, keys: list[str]) -> None:

@@ -35,7 +35,7 @@ from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
 from tunemeter.shop.services import order_place
 from tunemeter.storefront import pricing
-from tunemeter.storefront.templatetags.store import currency_exponent, money_display
+from tunemeter.storefront.templatetags.store import currency_exponent, format_label, money_display
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(_next_url(request, reverse("shop:cart")))
     messages.success(
-        request, _("Added to your cart (%(format)s).") % {"format": FORMATS[format_id].label}
+        request, _("Added to your cart (%(format)s).") % {"format": format_label(format_id)}
     )
     return redirect("shop:cart")
 
@@ -140,7 +140,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("Format changed to %(format)s.") % {"format": FORMATS[format_id].label}
+            request, _("Format changed to %(format)s.") % {"format": format_label(format_id)}
         )
     return redirect("shop:cart")
 

@@ -10,12 +10,30 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.utils.formats import get_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from tunemeter.transcoding.formats import FORMATS
 
 register = template.Library()
+
+# The format table's labels, marked here so makemessages extracts them (a test checks this
+# list matches FORMATS); format_label() translates them at run time.
+FORMAT_LABELS = [
+    gettext_noop("MP3 320 kbps"),
+    gettext_noop("MP3 256 kbps"),
+    gettext_noop("MP3 128 kbps"),
+    gettext_noop("MP3 V0 (VBR ≈245 kbps)"),
+    gettext_noop("MP3 V2 (VBR ≈190 kbps)"),
+    gettext_noop("AAC 256 kbps"),
+    gettext_noop("AAC 128 kbps"),
+    gettext_noop("Opus 160 kbps"),
+    gettext_noop("Opus 96 kbps"),
+    gettext_noop("FLAC (lossless)"),
+    gettext_noop("ALAC (lossless)"),
+    gettext_noop("WAV (uncompressed)"),
+    gettext_noop("AIFF (uncompressed)"),
+]
 
 # ISO 4217 minor-unit exponents that are not 2.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}

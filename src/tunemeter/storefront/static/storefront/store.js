@@ -75,7 +75,7 @@
         return;
       }
       const m = Math.floor(left / 60), s = String(left % 60).padStart(2, "0");
-      el.textContent = "(" + el.dataset.template.replace("%(time)s", m + ":" + s) + ")";
+      el.textContent = "(" + el.dataset.template.replace("{time}", m + ":" + s) + ")";
       setTimeout(tick, 1000);
     }
     tick();
