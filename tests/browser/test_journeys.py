@@ -195,3 +195,25 @@ def test_keyboard_only_checkout(signed_in_page, store, buyer):
     expect(page).to_have_url(re.compile(r"/account/orders/\d+/$"))
     order = Order.objects.get(customer=buyer)
     assert {e.format_id for e in order.entitlements.all()} == {chosen}
+
+
+def _fits(page: Page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways at 375 px: {width}"
+
+
+def test_buying_on_a_375_px_wide_phone_needs_no_sideways_scrolling(signed_in_page, store):
+    page = signed_in_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/")
+    _fits(page)
+    page.get_by_role("link", name="Low Tide").first.click()
+    _fits(page)
+    page.get_by_test_id("add-release").click()
+    expect(page.get_by_test_id("cart-row")).to_have_count(1)
+    _fits(page)
+    _checkout(page)
+    _fits(page)
+    page.get_by_test_id("nav-library").click()
+    expect(page.get_by_test_id("download-zip")).to_be_visible()
+    _fits(page)
