@@ -1,0 +1,1 @@
+"""The rights app's commands: `tunemeter rights import-csv|import-ern`."""
