@@ -92,7 +92,9 @@ def test_preview_plays_in_the_browser(page, store):
     assert player.evaluate("audio => audio.duration") > 1
 
 
-def test_new_buyer_tops_up_buys_flac_downloads_the_zip_then_a_track_as_mp3(page, store, tmp_path):
+def test_new_buyer_tops_up_buys_flac_downloads_zip_and_mp3_then_reads_it_in_russian(
+    page, store, tmp_path
+):
     release = store.release
     track = release.tracks.get(title="Salt Road")
     page.goto("/")
@@ -152,6 +154,20 @@ def test_new_buyer_tops_up_buys_flac_downloads_the_zip_then_a_track_as_mp3(page,
     assert kind == "mp3" and abs(samples - SAMPLES_PER_TRACK) < 2 * 1152
     assert Order.objects.filter(customer__email="lin@example.org").count() == 2
     assert ledger_verify() == []
+
+    # Switch to Russian: the same page, translated, and the store stays in Russian.
+    page.get_by_label("Language").select_option("ru")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ваша фонотека")
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    expect(page.get_by_text("Your library")).to_have_count(0)
+    page.goto(f"/releases/{release.pk}/")
+    expect(page.get_by_role("heading", name="Купить весь релиз")).to_be_visible()
+    expect(page.get_by_test_id("add-release")).to_have_text("В корзину")
+    # Prices and sizes in the Russian way: a decimal comma, the sign after the amount.
+    expect(page.get_by_test_id("price-release")).to_have_text(re.compile(r"^\d+,\d\d\s\$$"))
+    expect(page.get_by_test_id("size-release")).to_have_text(re.compile(r"\d,\d+\sМБ"))
 
 
 def test_buyer_in_an_unlicensed_territory_cannot_buy(page, store):
