@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -383,3 +384,19 @@ def test_the_command_refuses_hostile_xml_clearly(catalog, tmp_path):
     broken.write_text("<NewReleaseMessage>")
     with pytest.raises(CommandError, match="not well-formed XML"):
         call_command("rights", "import-ern", str(broken), "--sr-share-bps", "7000")
+
+
+def test_the_documented_example_imports(catalog):
+    a, b = catalog
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rights-csv.md").read_text()
+    example = docs.split("```csv\n", 1)[1].split("```", 1)[0]
+    a[0].release.upc = "5012345678900"
+    a[0].release.save(update_fields=["upc"])
+    b[0].isrc = "GBAYE2600001"
+    a[0].isrc = "GBAYE2600009"
+    for track in (a[0], b[0]):
+        track.save(update_fields=["isrc"])
+    report = rights_csv_import(text=example)
+    assert report.ok, report.errors
+    assert report.counts["deals_created"] == 2 and report.counts["splits_set"] == 1
+    assert RightsHolder.objects.get(name="Nightjar Records").dpid == "PADPIDA2014120301L"
