@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
@@ -135,11 +136,27 @@ def page(context):
     return context.new_page()
 
 
+def _sign_in(context, store: Store, user) -> None:
+    """Give the browser context a session of user's, made server-side."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": store.url}])
+
+
 @pytest.fixture
 def signed_in_page(context, store, buyer):
     """Return a page whose context carries the buyer's session (signed in server-side)."""
-    client = Client()
-    client.force_login(buyer, backend="django.contrib.auth.backends.ModelBackend")
-    session = client.cookies["sessionid"].value
-    context.add_cookies([{"name": "sessionid", "value": session, "url": store.url}])
+    _sign_in(context, store, buyer)
     return context.new_page()
+
+
+@pytest.fixture
+def staff_page(browser, store):
+    """Return a page signed in as a superuser, in a context of its own (not screenshot)."""
+    staff = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    ctx = browser.new_context(base_url=store.url, viewport={"width": 1200, "height": 800})
+    ctx.set_default_timeout(10_000)
+    _sign_in(ctx, store, staff)
+    yield ctx.new_page()
+    ctx.close()

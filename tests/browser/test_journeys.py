@@ -233,3 +233,40 @@ def test_buying_on_a_375_px_wide_phone_needs_no_sideways_scrolling(signed_in_pag
     page.get_by_test_id("nav-library").click()
     expect(page.get_by_test_id("download-zip")).to_be_visible()
     _fits(page)
+
+
+def test_staff_issue_a_gift_code_and_refund_an_order_in_the_admin(
+    signed_in_page, staff_page, store, buyer
+):
+    page, admin_page = signed_in_page, staff_page
+
+    # Staff create a gift code; the buyer redeems it on the balance page.
+    admin_page.goto("/admin/shop/giftcode/add/")
+    admin_page.get_by_label("Code").fill("thanks-2026")
+    admin_page.get_by_label("Amount minor").fill("1500")
+    admin_page.get_by_label("Currency").fill("USD")
+    admin_page.get_by_role("button", name="Save", exact=True).click()
+    expect(admin_page.get_by_role("link", name="THANKS-2026", exact=True)).to_be_visible()
+    page.goto("/account/balance/")
+    page.get_by_role("textbox", name="Gift code").fill("thanks-2026")
+    page.get_by_test_id("gift-submit").click()
+    expect(page.get_by_test_id("balance")).to_contain_text("65.00")  # 50.00 + 15.00
+
+    # The buyer buys the release; staff refund it with a reason; the library empties.
+    page.goto(f"/releases/{store.release.pk}/")
+    page.get_by_test_id("add-release").click()
+    _checkout(page)
+    order = Order.objects.get(customer=buyer)
+    admin_page.goto("/admin/shop/order/")
+    admin_page.get_by_role("row", name=buyer.email).get_by_role("checkbox").check()
+    admin_page.locator("select[name=action]").select_option("refund")
+    admin_page.get_by_label("Reason (for refunds)").fill("bought by mistake")
+    admin_page.get_by_role("button", name="Go").click()
+    expect(admin_page.get_by_text("Refunded 1 order.")).to_be_visible()
+    order.refresh_from_db()
+    assert order.status == Order.REFUNDED
+    page.get_by_test_id("nav-library").click()
+    expect(page.get_by_test_id("download-zip")).to_have_count(0)
+    page.get_by_test_id("nav-account").click()
+    expect(page.get_by_test_id("account-balance")).to_contain_text("65.00")
+    assert ledger_verify() == []
