@@ -167,8 +167,11 @@ else:
                 # busy_timeout instead of failing with "database is locked" on upgrade.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
+                # Reports read a million rows in index order: map the file and keep a
+                # 64 MB page cache so each page is not a read() system call.
                 "init_command": (
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;"
+                    "PRAGMA mmap_size=1073741824;PRAGMA cache_size=-65536;PRAGMA temp_store=MEMORY;"
                 ),
             },
         }

@@ -83,6 +83,8 @@ def test_splits_must_sum_to_ten_thousand():
         split_set(track=track, right_type=SOUND_RECORDING, shares=[(a, 5000), (b, 4999)])
     with pytest.raises(SplitInvalid):
         split_set(track=track, right_type=SOUND_RECORDING, shares=[(a, 5000), (a, 5000)])
+    with pytest.raises(SplitInvalid, match="right type"):
+        split_set(track=track, right_type="mechanical", shares=[(a, 10_000)])
 
 
 def test_a_co_owner_without_a_mandate_is_paid_into_escrow_until_one_arrives():

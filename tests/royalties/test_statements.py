@@ -102,3 +102,20 @@ def test_three_periods_reconcile_to_the_micro_unit(tmp_path):
 
     html = statement_html(holder=owners[0], period=periods[1])
     assert "Royalty statement" in html and "closing balance" in html
+
+
+@pytest.mark.parametrize("amount", [0, 5, -5, 999_999, -1_000_001, 123_456_789, -(2**62)])
+def test_the_database_formats_micro_units_as_python_does(amount):
+    from django.db.models import Value
+    from django.db.models.fields import BigIntegerField
+
+    from tunemeter.ledger.units import micro_format
+    from tunemeter.royalties.statements import MicroText
+
+    text = (
+        RightsHolder.objects.none()
+        .model.objects.annotate(t=MicroText(Value(amount, output_field=BigIntegerField())))
+        .values_list("t", flat=True)
+    )
+    RightsHolder.objects.create(kind="label", name="x")
+    assert list(text) == [micro_format(amount)]

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 
 from tunemeter.rights.exceptions import RightsError, SplitInvalid
-from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown
+from tunemeter.rights.models import RIGHT_TYPES, Deal, Mandate, RightsHolder, Split, Takedown
 from tunemeter.rights.selectors import TOTAL_BPS
 from tunemeter.rights.territories import territories_normalize
 
@@ -123,6 +123,8 @@ def split_set(
     Shares are basis points and must sum to exactly 10,000, one per holder.
     """
     subject = _subject(release, track)
+    if right_type not in dict(RIGHT_TYPES):
+        raise SplitInvalid(f"unknown right type {right_type!r}")
     holders = [h.pk for h, _ in shares]
     if len(set(holders)) != len(holders):
         raise SplitInvalid("a holder appears twice in the split")

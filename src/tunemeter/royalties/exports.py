@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import itertools
 import logging
-import operator
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -23,6 +21,9 @@ from tunemeter.royalties.statements import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Statements written in one pass over the lines; more holders take more passes.
+FILES_AT_ONCE = 256
 
 
 def summary_rows(holder: RightsHolder, period: Period, s: Summary) -> list[tuple[str, str]]:
@@ -46,73 +47,50 @@ def summary_rows(holder: RightsHolder, period: Period, s: Summary) -> list[tuple
     ]
 
 
-def line_cells(row: tuple) -> list:
-    """Return a statement line's cells for a row of statement_lines (without holder_id)."""
-    (order, kind, at, territory, release, upc, track, isrc, fmt, size, right, paid, basis,
-     rate, royalty, bps, amount, escrowed) = row  # fmt: skip
-    return [
-        order,
-        kind,
-        at.isoformat(),
-        territory,
-        release,
-        upc,
-        track,
-        isrc,
-        fmt,
-        size,
-        right,
-        micro_format(paid),
-        micro_format(basis),
-        rate,
-        micro_format(royalty),
-        bps,
-        micro_format(amount),
-        "escrow" if escrowed else "payable",
-    ]
-
-
 def statement_file_name(holder_id: int, period: Period, extension: str) -> str:
     return f"statement_{period.name}_holder{holder_id}.{extension}"
 
 
-def statement_csv_write(out, holder: RightsHolder, period: Period, s: Summary, rows: Iterable):
-    """Write one holder's statement as CSV: the head as label,value rows, then the lines."""
+def statement_csv_head(out, holder: RightsHolder, period: Period, s: Summary):
+    """Write a CSV statement's head (label,value rows, a blank row, the column names).
+
+    Return the writer: the lines follow, one row each.
+    """
     writer = csv.writer(out)
     writer.writerows(summary_rows(holder, period, s))
     writer.writerow([])
     writer.writerow(LINE_COLUMNS)
-    writer.writerows(line_cells(row[1:]) for row in rows)
-
-
-def per_holder(holder_ids: list[int], stream: Iterable[tuple]) -> Iterator[tuple[int, Iterable]]:
-    """Pair each holder id (ascending) with its rows from a stream ordered by holder id.
-
-    Rows are tuples whose first item is the holder id; holders without rows get none.
-    Consume each holder's rows before asking for the next holder.
-    """
-    groups = itertools.groupby(stream, key=operator.itemgetter(0))
-    current = next(groups, None)
-    for holder_id in holder_ids:
-        while current is not None and current[0] < holder_id:
-            current = next(groups, None)
-        yield holder_id, (current[1] if current is not None and current[0] == holder_id else ())
+    return writer
 
 
 def statements_write(
     *, period: Period, out_dir: Path, holder_ids: list[int] | None = None
 ) -> list[Path]:
-    """Write every holder's CSV statement for a period into out_dir; return the paths."""
+    """Write every holder's CSV statement for a period into out_dir; return the paths.
+
+    Heads first, then one pass over the period's lines in time order, each line going
+    to its holder's open file; holders are taken FILES_AT_ONCE at a time.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     summaries = statement_summaries(period=period, holder_ids=holder_ids)
     holders = RightsHolder.objects.in_bulk(list(summaries))
-    lines = statement_lines(period=period, holder_ids=holder_ids)
+    ordered = sorted(summaries)
     written = []
-    for holder_id, rows in per_holder(sorted(summaries), lines):
-        path = out_dir / statement_file_name(holder_id, period, "csv")
-        with path.open("w", newline="", encoding="utf-8") as out:
-            statement_csv_write(out, holders[holder_id], period, summaries[holder_id], rows)
-        written.append(path)
+    for first in range(0, len(ordered), FILES_AT_ONCE):
+        chunk = ordered[first : first + FILES_AT_ONCE]
+        with contextlib.ExitStack() as files:
+            writers = {}
+            for holder_id in chunk:
+                path = out_dir / statement_file_name(holder_id, period, "csv")
+                out = files.enter_context(path.open("w", newline="", encoding="utf-8"))
+                writers[holder_id] = statement_csv_head(
+                    out, holders[holder_id], period, summaries[holder_id]
+                ).writerow
+                written.append(path)
+            ids = None if len(chunk) == len(ordered) else chunk
+            for row in statement_lines(period=period, holder_ids=ids, by_holder=False):
+                if (write := writers.get(row[0])) is not None:
+                    write(row[1:])
     logger.info(
         "statements written period=%s holders=%d dir=%s", period.name, len(written), out_dir
     )
@@ -122,7 +100,7 @@ def statements_write(
 def statement_html(*, holder: RightsHolder, period: Period) -> str:
     """Render one holder's statement as a printable HTML page."""
     summary = statement_summaries(period=period, holder_ids=[holder.pk])[holder.pk]
-    rows = [line_cells(r[1:]) for r in statement_lines(period=period, holder_ids=[holder.pk])]
+    rows = [r[1:] for r in statement_lines(period=period, holder_ids=[holder.pk])]
     return render_to_string(
         "royalties/statement.html",
         {

@@ -66,7 +66,13 @@ class RoyaltyLine(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["holder", "at"], name="royaltyline_holder_at"),
+            # Covers the statements' sums per holder: read from the index alone, in order.
+            models.Index(
+                fields=["holder", "at", "kind", "escrowed", "amount_micro", "currency"],
+                name="royaltyline_holder_sums",
+            ),
+            # Lines are appended as sales happen: a period is a contiguous range of this.
+            models.Index(fields=["at"], name="royaltyline_at"),
             models.Index(fields=["order"], name="royaltyline_order"),
         ]
 

@@ -1,22 +1,30 @@
-"""Export DDEX DSR flat files: one multi-territory report per holder and period."""
+"""Export DDEX DSR flat files (one multi-territory report per holder and period), and a
+whole period: statements and DSR files written at the same time on two cores.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
+import operator
+import os
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
 
 from tunemeter.catalog.models import Release, Track
 from tunemeter.rights.models import RightsHolder
 from tunemeter.royalties.dsr import MULTI_TERRITORY, DsrHeader, DsrSale, dsr_filename, dsr_write
-from tunemeter.royalties.exports import per_holder
+from tunemeter.royalties.exports import statements_write
 from tunemeter.royalties.models import RoyaltyLine
 from tunemeter.royalties.periods import Period
+from tunemeter.royalties.statements import raw_rows
 
 logger = logging.getLogger(__name__)
 
@@ -31,32 +39,50 @@ def dsr_usage(*, period: Period, holder_ids: list[int] | None = None) -> Iterato
     lines = RoyaltyLine.objects.filter(at__gte=period.start, at__lt=period.end)
     if holder_ids is not None:
         lines = lines.filter(holder_id__in=holder_ids)
-    yield from (
+    yield from raw_rows(
         lines.values(*_GROUP, "kind")
         .annotate(downloads=Count("quote_line_id", distinct=True))
         .order_by(*_GROUP, "kind")
         .values_list(*_GROUP, "kind", "downloads")
-        .iterator(chunk_size=5000)
     )
 
 
-class _Catalog:
-    """Release and track details, fetched once per id."""
+def per_holder(holder_ids: list[int], stream: Iterable[tuple]) -> Iterator[tuple[int, Iterable]]:
+    """Pair each holder id (ascending) with its rows from a stream ordered by holder id.
 
-    def __init__(self) -> None:
-        self.releases: dict[int, tuple] = {}
-        self.tracks: dict[int, tuple] = {}
+    Rows are tuples whose first item is the holder id; holders without rows get none.
+    Consume each holder's rows before asking for the next holder.
+    """
+    groups = itertools.groupby(stream, key=operator.itemgetter(0))
+    current = next(groups, None)
+    for holder_id in holder_ids:
+        while current is not None and current[0] < holder_id:
+            current = next(groups, None)
+        yield holder_id, (current[1] if current is not None and current[0] == holder_id else ())
+
+
+class _Catalog:
+    """Release and track details of a period's sales, fetched in two queries."""
+
+    def __init__(self, *, period: Period) -> None:
+        sold = RoyaltyLine.objects.filter(at__gte=period.start, at__lt=period.end)
+        self.releases = {
+            pk: (upc, title, artist, label)
+            for pk, upc, title, artist, label in Release.objects.filter(
+                pk__in=sold.values("release_id")
+            ).values_list("pk", "upc", "title", "artist__name", "label")
+        }
+        self.tracks = {
+            pk: (isrc, title, artist, length_ms // 1000, composer)
+            for pk, isrc, title, artist, length_ms, composer in Track.objects.filter(
+                pk__in=sold.values("track_id")
+            ).values_list("pk", "isrc", "title", "artist__name", "length_ms", "composer")
+        }
 
     def release(self, pk: int) -> tuple:
-        if pk not in self.releases:
-            r = Release.objects.select_related("artist").get(pk=pk)
-            self.releases[pk] = (r.upc, r.title, r.artist.name, r.label)
         return self.releases[pk]
 
     def track(self, pk: int) -> tuple:
-        if pk not in self.tracks:
-            t = Track.objects.select_related("artist").get(pk=pk)
-            self.tracks[pk] = (t.isrc, t.title, t.artist.name, t.length_ms // 1000, t.composer)
         return self.tracks[pk]
 
 
@@ -123,7 +149,7 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
     holders = (
         RightsHolder.objects.in_bulk(holder_ids) if holder_ids else RightsHolder.objects.in_bulk()
     )
-    catalog = _Catalog()
+    catalog = _Catalog(period=period)
     now = timezone.now()
     written = []
     for holder_id, rows in per_holder(
@@ -136,3 +162,44 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
         written.append(path)
     logger.info("dsr exported period=%s holders=%d dir=%s", period.name, len(written), out_dir)
     return written
+
+
+def _export_job(job: tuple[str, str, str, list[int]]) -> list[str]:
+    """Run one export job in a worker process; return the paths written."""
+    from tunemeter.royalties.periods import period_parse
+
+    kind, period_name, out_dir, holder_ids = job
+    export = statements_write if kind == "statements" else dsr_export
+    paths = export(period=period_parse(period_name), out_dir=Path(out_dir), holder_ids=holder_ids)
+    connections.close_all()
+    return [str(p) for p in paths]
+
+
+def period_export(
+    *,
+    period: Period,
+    out_dir: Path,
+    holder_ids: list[int] | None = None,
+    dsr: bool = True,
+    workers: int | None = None,
+) -> list[Path]:
+    """Write a period's CSV statements and DSR files on every core.
+
+    Holders are dealt into one group per core; each group's statements and its DSR
+    files are separate jobs for a pool of forked processes, each reading the
+    period's lines once for its own holders.
+    """
+    ids = holder_ids or list(RightsHolder.objects.order_by("pk").values_list("pk", flat=True))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(ids)))
+    groups = [sorted(ids[i::workers]) for i in range(workers)]
+    kinds = ["statements", "dsr"] if dsr else ["statements"]
+    jobs = [(kind, period.name, str(out_dir), group) for kind in kinds for group in groups]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if workers == 1:
+        return [Path(p) for job in jobs for p in _export_job(job)]
+    # Forked children must not share this process's database connections.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        written = [Path(p) for paths in pool.imap_unordered(_export_job, jobs) for p in paths]
+    logger.info("period exported period=%s files=%d workers=%d", period.name, len(written), workers)
+    return sorted(written)

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Case, Count, Func, Q, Sum, TextField, Value, When
 
 from tunemeter.ledger.units import micro_per_minor
 from tunemeter.rights.models import RightsHolder
@@ -99,18 +100,26 @@ class Summary:
         return self.opening_minor + self.earnings_minor - self.payouts_minor
 
 
-def _grouped(queryset, *keys) -> dict:
-    return {tuple(row[k] for k in keys): row["total"] for row in queryset}
+def _sums(queryset, field_name: str, **filters: Q) -> dict[int, dict[str, int]]:
+    """Return {holder_id: {name: SUM(field) FILTER (q)}} in one pass over queryset."""
+    rows = queryset.values("holder_id").annotate(
+        **{name: Sum(field_name, filter=q, default=0) for name, q in filters.items()}
+    )
+    return {row.pop("holder_id"): row for row in rows}
 
 
 def statement_summaries(
     *, period: Period, holder_ids: list[int] | None = None
 ) -> dict[int, Summary]:
-    """Return every holder's summary for a period (or only these holders), in a few queries."""
+    """Return every holder's summary for a period (or only these holders).
+
+    One pass over the royalty lines (conditional sums), one over escrowed lines, and
+    two small queries on releases and payouts.
+    """
     currency = settings.STORE_CURRENCY
-    lines = RoyaltyLine.objects.filter(currency=currency)
-    releases = EscrowRelease.objects.filter(currency=currency)
-    payouts = Payout.objects.filter(currency=currency)
+    lines = RoyaltyLine.objects.filter(currency=currency, at__lt=period.end)
+    releases = EscrowRelease.objects.filter(currency=currency, at__lt=period.end)
+    payouts = Payout.objects.filter(currency=currency, paid_at__lt=period.end)
     if holder_ids is not None:
         lines = lines.filter(holder_id__in=holder_ids)
         releases = releases.filter(holder_id__in=holder_ids)
@@ -121,86 +130,124 @@ def statement_summaries(
         else list(RightsHolder.objects.values_list("pk", flat=True))
     )
     out = {pk: Summary(holder_id=pk, currency=currency) for pk in ids}
-    in_period = Q(at__gte=period.start, at__lt=period.end)
+    in_period = Q(at__gte=period.start)
     before = Q(at__lt=period.start)
-    until_end = Q(at__lt=period.end)
-    for (holder, kind, escrowed), total in _grouped(
-        lines.filter(in_period)
-        .values("holder_id", "kind", "escrowed")
-        .annotate(total=Sum("amount_micro")),
-        "holder_id",
-        "kind",
-        "escrowed",
+    payable = Q(escrowed=False)
+    sale = Q(kind=RoyaltyLine.SALE)
+    for holder, sums in _sums(
+        lines,
+        "amount_micro",
+        accruals_micro=in_period & payable & sale,
+        returns_micro=in_period & payable & ~sale,
+        escrowed_micro=in_period & ~payable,
+        earned_before_micro=before & payable,
     ).items():
-        s = out.setdefault(holder, Summary(holder_id=holder, currency=currency))
-        if escrowed:
-            s.escrowed_micro += total
-        elif kind == RoyaltyLine.SALE:
-            s.accruals_micro += total
-        else:
-            s.returns_micro += total
-    for (holder,), total in _grouped(
-        lines.filter(before, escrowed=False)
-        .values("holder_id")
-        .annotate(total=Sum("amount_micro")),
-        "holder_id",
-    ).items():
-        out[holder].earned_before_micro += total
-    for (holder,), total in _grouped(
-        releases.filter(before).values("holder_id").annotate(total=Sum("amount_micro")),
-        "holder_id",
-    ).items():
-        out[holder].earned_before_micro += total
-    for (holder,), total in _grouped(
-        releases.filter(in_period).values("holder_id").annotate(total=Sum("amount_micro")),
-        "holder_id",
-    ).items():
-        out[holder].released_micro += total
+        summary = out.setdefault(holder, Summary(holder_id=holder, currency=currency))
+        for name, value in sums.items():
+            setattr(summary, name, value)
     # Escrow still held at the period's end: escrowed lines not released by then.
-    for (holder,), total in _grouped(
-        lines.filter(until_end, escrowed=True)
-        .filter(Q(escrow_release__isnull=True) | Q(escrow_release__at__gte=period.end))
-        .values("holder_id")
-        .annotate(total=Sum("amount_micro")),
-        "holder_id",
+    held = lines.filter(escrowed=True).filter(
+        Q(escrow_release__isnull=True) | Q(escrow_release__at__gte=period.end)
+    )
+    for holder, sums in _sums(held, "amount_micro", escrow_balance_micro=Q()).items():
+        out[holder].escrow_balance_micro = sums["escrow_balance_micro"]
+    for holder, sums in _sums(
+        releases, "amount_micro", released_micro=in_period, released_before=before
     ).items():
-        out[holder].escrow_balance_micro += total
-    for (holder,), total in _grouped(
-        payouts.filter(paid_at__lt=period.start)
-        .values("holder_id")
-        .annotate(total=Sum("amount_minor")),
-        "holder_id",
+        out[holder].released_micro = sums["released_micro"]
+        out[holder].earned_before_micro += sums["released_before"]
+    for holder, sums in _sums(
+        payouts,
+        "amount_minor",
+        payouts_minor=Q(paid_at__gte=period.start),
+        payouts_before_minor=Q(paid_at__lt=period.start),
     ).items():
-        out[holder].payouts_before_minor += total
-    for (holder,), total in _grouped(
-        payouts.filter(paid_at__gte=period.start, paid_at__lt=period.end)
+        out[holder].payouts_minor = sums["payouts_minor"]
+        out[holder].payouts_before_minor = sums["payouts_before_minor"]
+    for row in (
+        lines.filter(in_period, sale)
         .values("holder_id")
-        .annotate(total=Sum("amount_minor")),
-        "holder_id",
-    ).items():
-        out[holder].payouts_minor += total
-    for (holder,), count in _grouped(
-        lines.filter(in_period, kind=RoyaltyLine.SALE)
-        .values("holder_id")
-        .annotate(total=Count("pk")),
-        "holder_id",
-    ).items():
-        out[holder].sales = count
+        .annotate(n=Count("quote_line_id", distinct=True))
+    ):
+        out[row["holder_id"]].sales = row["n"]
     return out
 
 
-def statement_lines(*, period: Period, holder_ids: list[int] | None = None) -> Iterator[tuple]:
-    """Yield (holder_id, *LINE_COLUMNS values) for a period, by holder then time, streamed."""
+def raw_rows(queryset) -> Iterator[tuple]:
+    """Yield a values_list queryset's rows straight from the database cursor.
+
+    Skips the ORM's per-value conversion, which dominates at a million rows: datetimes
+    come back as the backend gives them (ISO text on SQLite), booleans as 0/1 there.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+
+
+class _Formatted(Func):
+    """A per-vendor SQL template over one expression, written {x} (used several times)."""
+
+    output_field = TextField()
+    templates: dict[str, str] = {}
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        template = self.templates[connection.vendor]
+        return template.format(x=sql), tuple(params) * template.count("{x}")
+
+
+class MicroText(_Formatted):
+    """Format a micro-unit integer as an exact decimal (-0.000001) inside the database."""
+
+    # '%%' is a literal percent once the driver has put the parameters in.
+    templates = {
+        "sqlite": "printf('%%s%%d.%%06d', CASE WHEN {x} < 0 THEN '-' ELSE '' END,"
+        " abs({x}) / 1000000, abs({x}) %% 1000000)",
+        "postgresql": "(CASE WHEN {x} < 0 THEN '-' ELSE '' END || (abs({x}) / 1000000)::text"
+        " || '.' || lpad((abs({x}) %% 1000000)::text, 6, '0'))",
+    }
+
+
+class UtcText(_Formatted):
+    """Format a stored moment as ISO 8601 UTC with a Z, inside the database."""
+
+    templates = {
+        # SQLite keeps Django's datetimes as UTC text: "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        "sqlite": "(replace({x}, ' ', 'T') || 'Z')",
+        "postgresql": """to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    }
+
+
+def statement_lines(
+    *, period: Period, holder_ids: list[int] | None = None, by_holder: bool = True
+) -> Iterator[tuple]:
+    """Yield (holder_id, *LINE_COLUMNS cells) for a period, streamed.
+
+    Ordered by holder then time, or (by_holder=False) by time alone: lines are appended
+    as sales happen, so a period is then read in storage order, much faster at scale.
+    Cells are formatted by the database (exact decimals, UTC times) so that a million
+    lines reach the CSV writer without a Python call per value.
+    """
     lines = RoyaltyLine.objects.filter(at__gte=period.start, at__lt=period.end)
     if holder_ids is not None:
         lines = lines.filter(holder_id__in=holder_ids)
-    yield from (
-        lines.order_by("holder_id", "at", "pk")
-        .values_list(
+    order = ("holder_id", "at", "pk") if by_holder else ("at", "pk")
+    cells = lines.order_by(*order).annotate(
+        at_text=UtcText("at"),
+        paid_text=MicroText("paid_micro"),
+        basis_text=MicroText("basis_micro"),
+        royalty_text=MicroText("royalty_micro"),
+        amount_text=MicroText("amount_micro"),
+        status=Case(When(escrowed=True, then=Value("escrow")), default=Value("payable")),
+    )
+    yield from raw_rows(
+        cells.values_list(
             "holder_id",
             "order_id",
             "kind",
-            "at",
+            "at_text",
             "territory",
             "release__title",
             "release__upc",
@@ -209,13 +256,12 @@ def statement_lines(*, period: Period, holder_ids: list[int] | None = None) -> I
             "format_id",
             "size_bytes",
             "right_type",
-            "paid_micro",
-            "basis_micro",
+            "paid_text",
+            "basis_text",
             "rate",
-            "royalty_micro",
+            "royalty_text",
             "share_bps",
-            "amount_micro",
-            "escrowed",
+            "amount_text",
+            "status",
         )
-        .iterator(chunk_size=5000)
     )
