@@ -195,3 +195,9 @@ def takedown_create(
         "takedown id=%s territories=%s at=%s", takedown.pk, takedown.territories, effective_at
     )
     return takedown
+
+
+def holder_user_attach(*, holder: RightsHolder, user) -> None:
+    """Let a user see a holder's portal (sales, statements, escrow, takedown requests)."""
+    holder.users.add(user)
+    logger.info("holder user attached holder=%s user=%s", holder.pk, user.pk)

@@ -14,6 +14,9 @@ from tunemeter.catalog import selectors
 from tunemeter.catalog.demo import demo_generate
 from tunemeter.catalog.importing.pipeline import import_run
 from tunemeter.catalog.management.reporting import loudness_phase, print_report
+from tunemeter.customers.demo import demo_users_create
+from tunemeter.rights.demo import DEMO_HOLDER_LOGIN, demo_rights_create
+from tunemeter.rights.models import RightsHolder
 
 
 class Command(BaseCommand):
@@ -27,12 +30,20 @@ class Command(BaseCommand):
             "--seed", type=int, default=2026, help="the same seed makes the same music"
         )
         parser.add_argument("--keep", type=Path, default=None, help="keep the generated files here")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="where the store is served (for the logins)",
+        )
 
-    def handle(self, *args, if_empty: bool, seed: int, keep: Path | None, **options) -> None:
+    def handle(
+        self, *args, if_empty: bool, seed: int, keep: Path | None, url: str, **options
+    ) -> None:
+        console = Console(file=self.stdout._out)
         if if_empty and not selectors.catalog_is_empty():
             self.stdout.write("catalog not empty: demo not loaded")
+            self._rights_and_logins(console, url)
             return
-        console = Console(file=self.stdout._out)
         with tempfile.TemporaryDirectory(prefix="tunemeter-demo-") as tmp:
             dest = keep or Path(tmp)
             console.print(f"generating demo music (seed {seed})…", highlight=False)
@@ -40,5 +51,24 @@ class Command(BaseCommand):
             report = import_run(root=dest)
         print_report(report, dry_run=False, console=console)
         loudness_phase(console=console, workers=settings.IMPORT_WORKERS)
+        self._rights_and_logins(console, url)
         if report.rejected:
             sys.exit(1)
+
+    def _rights_and_logins(self, console: Console, url: str) -> None:
+        """License the demo releases that have no deal yet; create the demo users once."""
+        deals = demo_rights_create()
+        if deals:
+            console.print(f"licensed {len(deals)} demo releases (holders, mandates, deals, splits)")
+        holders = RightsHolder.objects.filter(name__in=DEMO_HOLDER_LOGIN)
+        logins = demo_users_create(holders=list(holders))
+        if not logins:
+            return
+        console.print("\n[bold]Demo logins[/bold] (passwords are shown only this once):")
+        for login in logins:
+            console.print(
+                f"  {login.role:<14} {url.rstrip('/')}{login.path:<10}  "
+                f"{login.username}  {login.password}",
+                highlight=False,
+            )
+        console.print("")
