@@ -64,11 +64,11 @@ class Command(BaseCommand):
         logins = demo_users_create(holders=list(holders))
         if not logins:
             return
-        console.print("\n[bold]Demo logins[/bold] (passwords are shown only this once):")
+        # Plain writes: a console narrower than a line must not wrap a password.
+        self.stdout.write("\nDemo logins (the passwords are shown only this once):")
         for login in logins:
-            console.print(
-                f"  {login.role:<14} {url.rstrip('/')}{login.path:<10}  "
-                f"{login.username}  {login.password}",
-                highlight=False,
+            self.stdout.write(
+                f"  {login.role:<14} {url.rstrip('/') + login.path:<32} "
+                f"{login.username:<20} {login.password}"
             )
-        console.print("")
+        self.stdout.write("")
