@@ -251,3 +251,31 @@ def test_a_payout_larger_than_the_balance_is_a_form_error_and_moves_nothing(staf
     for query in ({"escrowed__exact": "0"}, {"kind": "sale", "territory": "DE"}, {"q": "Label"}):
         assert staff_client.get(lines, query).status_code == 200
     assert staff_client.get(reverse("admin:royalties_royaltyline_add")).status_code == 403
+
+
+@pytest.mark.usefixtures("ledger_db", "demo_payments")
+def test_staff_see_and_download_a_holders_statement(staff_client):
+    from tests.royalties import dsr_parser
+
+    (track,) = tracks(1)
+    track.title = "<script>alert(1)</script>"
+    track.save()
+    order = _sold(track, "k")
+    holder = _licensor(track)
+    url = reverse("admin:rights_rightsholder_statement", args=[holder.pk])
+    period = f"{order.created_at:%Y-%m}"
+    page = staff_client.get(url, {"period": period}).content.decode()
+    assert "Royalty statement" in page and holder.name in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    csv_text = b"".join(
+        staff_client.get(url, {"period": period, "format": "csv"}).streaming_content
+    )
+    assert f"{order.pk},sale," in csv_text.decode()
+    response = staff_client.get(url, {"period": period, "format": "dsr"})
+    assert dsr_parser.FILE_NAME.fullmatch(response["Content-Disposition"].split('"')[1])
+    report = dsr_parser.parse(response.content.decode())
+    assert sum(int(s["Usages"]) for b in report.blocks for s in b.sales) == 1
+    assert staff_client.get(url, {"period": "soon"}).status_code == 400
+    buyer = customer()
+    staff_client.force_login(buyer)
+    assert staff_client.get(url, {"period": period}).status_code == 302  # to the admin login

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -97,6 +99,20 @@ def statements_write(
         "statements written period=%s holders=%d dir=%s", period.name, len(written), out_dir
     )
     return written
+
+
+def statement_csv_stream(*, holder: RightsHolder, period: Period) -> Iterator[str]:
+    """Yield one holder's CSV statement in pieces of about 64 kB (a streamed download)."""
+    summary = statement_summaries(period=period, holder_ids=[holder.pk])[holder.pk]
+    buffer = io.StringIO()
+    writer = statement_csv_head(buffer, holder, period, summary)
+    for row in statement_lines(period=period, holder_ids=[holder.pk]):
+        writer.writerow(row[1:])
+        if buffer.tell() > 65_536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def statement_html(*, holder: RightsHolder, period: Period) -> str:

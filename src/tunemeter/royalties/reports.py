@@ -4,6 +4,7 @@ whole period: statements and DSR files written at the same time on two cores.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import multiprocessing
@@ -162,6 +163,15 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
         written.append(path)
     logger.info("dsr exported period=%s holders=%d dir=%s", period.name, len(written), out_dir)
     return written
+
+
+def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, str]:
+    """Return (file name, content) of one holder's DSR file for a period (a download)."""
+    header = dsr_header(holder=holder, period=period)
+    out = io.StringIO()
+    usage = dsr_usage(period=period, holder_ids=[holder.pk])
+    dsr_write(header=header, rows=dsr_sales(usage, _Catalog(period=period)), out=out)
+    return dsr_filename(header=header), out.getvalue()
 
 
 def _export_job(job: tuple[str, str, str, list[int]]) -> list[str]:
