@@ -1,9 +1,10 @@
-"""Validate the registration form."""
+"""Validate the registration and sign-in forms."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -39,3 +40,12 @@ class RegistrationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with the email address (customers' usernames are their emails)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget.attrs["autocomplete"] = "email"

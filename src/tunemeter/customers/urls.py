@@ -7,6 +7,7 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tunemeter.customers import views
+from tunemeter.customers.forms import SignInForm
 
 app_name = "customers"
 
@@ -33,6 +34,7 @@ urlpatterns = [
             _("Sign in"),
             _("Sign in"),
             redirect_authenticated_user=True,
+            authentication_form=SignInForm,
             extra={"is_login": True},
         ),
         name="login",
