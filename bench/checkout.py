@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from _common import free_port, wait_port
@@ -88,12 +89,17 @@ class Client:
             return status, {"detail": data[:200].decode("utf-8", "replace")}
 
 
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
     """Create the catalog rows and funded customers; return (email, track ids) per client."""
     from django.contrib.auth import get_user_model
 
     from tunemeter.catalog.models import Artist, Master, Release, Track
     from tunemeter.customers.services import customer_register
+    from tunemeter.rights.models import SOUND_RECORDING, RightsHolder
+    from tunemeter.rights.services import deal_create, mandate_register, split_set
     from tunemeter.shop.payments import PROVIDERS
 
     artist = Artist.objects.create(name="Bench Artist")
@@ -127,6 +133,20 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
             tag_fingerprint="",
         )
         ids.append(track.pk)
+    # Licensed worldwide, co-owned by a label with a mandate and an artist without one:
+    # every purchase accrues royalties to a payable account and to escrow.
+    label = RightsHolder.objects.create(kind="label", name="Bench Label")
+    artist_holder = RightsHolder.objects.create(kind="artist", name="Bench Artist")
+    mandate_register(
+        holder=label, right_type=SOUND_RECORDING, territories="Worldwide", starts_at=SINCE
+    )
+    deal_create(
+        licensor=label, release=release, territories="Worldwide", starts_at=SINCE,
+        sr_share_bps=7000, preset="flat-8",
+    )  # fmt: skip
+    split_set(
+        release=release, right_type=SOUND_RECORDING, shares=[(label, 6000), (artist_holder, 4000)]
+    )
     people = []
     for n in range(clients):
         email = f"bench{n}@example.org"
