@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 
+from tunemeter.ledger.admin import ReadOnly
 from tunemeter.ledger.units import micro_format, minor_format
 from tunemeter.rights.admin import RecordAdmin, adopt, service_check
 from tunemeter.royalties.exceptions import RoyaltiesError
@@ -22,21 +23,8 @@ from tunemeter.royalties.services import payout_record
 logger = logging.getLogger(__name__)
 
 
-class LookOnly(admin.ModelAdmin):
-    """Rows made by services elsewhere: staff never add, change or delete them here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(RoyaltyLine)
-class RoyaltyLineAdmin(LookOnly):
+class RoyaltyLineAdmin(ReadOnly):
     list_display = [
         "id",
         "kind",
@@ -96,7 +84,7 @@ class ReleasedLineInline(admin.TabularInline):
 
 
 @admin.register(EscrowRelease)
-class EscrowReleaseAdmin(LookOnly):
+class EscrowReleaseAdmin(ReadOnly):
     list_display = ["id", "at", "holder", "mandate", "amount", "transfer_id"]
     list_filter = [("holder", admin.RelatedOnlyFieldListFilter), "currency"]
     list_select_related = ["holder", "mandate__holder"]
