@@ -89,6 +89,35 @@ class Period(models.Model):
         return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 
 
+class Subject(models.Model):
+    """What a deal, split or takedown is about: a release, or one track of it."""
+
+    release = models.ForeignKey(
+        "catalog.Release",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    track = models.ForeignKey(
+        "catalog.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(release__isnull=False, track__isnull=True)
+                | Q(release__isnull=True, track__isnull=False),
+                name="%(class)s_release_xor_track",
+            )
+        ]
+
+    @property
+    def subject(self):
+        return self.track or self.release
+
+
 def active_at_q(at) -> Q:
     """Return the filter for periods active at a moment."""
     return Q(starts_at__lte=at) & (Q(ends_at__isnull=True) | Q(ends_at__gt=at))
@@ -106,7 +135,7 @@ class Mandate(Territorial, Period):
         return f"{self.holder} {self.get_right_type_display()} {self.territories}"
 
 
-class Deal(Territorial, Period):
+class Deal(Subject, Territorial, Period):
     """A licence to sell a release (or one track) as permanent downloads, and its royalties.
 
     Sound recording: `sr_share_bps` of the net revenue, at least `sr_minimum_micro` per
@@ -133,12 +162,6 @@ class Deal(Territorial, Period):
     )
 
     licensor = models.ForeignKey(RightsHolder, on_delete=models.PROTECT, related_name="deals")
-    release = models.ForeignKey(
-        "catalog.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
-    )
-    track = models.ForeignKey(
-        "catalog.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
-    )
     commercial_model = models.CharField(
         max_length=30, default=PAY_AS_YOU_GO, choices=[(PAY_AS_YOU_GO, PAY_AS_YOU_GO)]
     )
@@ -168,18 +191,11 @@ class Deal(Territorial, Period):
     reference = models.CharField(max_length=200, blank=True, help_text="the licensor's contract id")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(release__isnull=False, track__isnull=True)
-                | Q(release__isnull=True, track__isnull=False),
-                name="deal_release_xor_track",
-            )
-        ]
+    class Meta(Subject.Meta):
+        pass
 
     def __str__(self) -> str:
-        subject = self.track or self.release
-        return f"deal {self.pk}: {subject} from {self.licensor} ({self.territories})"
+        return f"deal {self.pk}: {self.subject} from {self.licensor} ({self.territories})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -192,44 +208,28 @@ class Deal(Territorial, Period):
         super().save(*args, **kwargs)
 
 
-class Split(models.Model):
+class Split(Subject):
     """A co-owner's share of a track's (or a release's default) right, in basis points."""
 
-    release = models.ForeignKey(
-        "catalog.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="splits"
-    )
-    track = models.ForeignKey(
-        "catalog.Track", null=True, blank=True, on_delete=models.CASCADE, related_name="splits"
-    )
     right_type = models.CharField(max_length=20, choices=RIGHT_TYPES)
     holder = models.ForeignKey(RightsHolder, on_delete=models.PROTECT, related_name="splits")
     share_bps = models.PositiveIntegerField(validators=[MaxValueValidator(10_000)])
 
-    class Meta:
+    class Meta(Subject.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=Q(release__isnull=False, track__isnull=True)
-                | Q(release__isnull=True, track__isnull=False),
-                name="split_release_xor_track",
-            ),
+            *Subject.Meta.constraints,
             models.UniqueConstraint(
                 fields=["release", "track", "right_type", "holder"], name="split_unique"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.holder} {self.share_bps / 100:.2f}% of {self.track or self.release}"
+        return f"{self.holder} {self.share_bps / 100:.2f}% of {self.subject}"
 
 
-class Takedown(Territorial):
+class Takedown(Subject, Territorial):
     """A release or track withdrawn from sale in territories from a moment on."""
 
-    release = models.ForeignKey(
-        "catalog.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="takedowns"
-    )
-    track = models.ForeignKey(
-        "catalog.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="takedowns"
-    )
     effective_at = models.DateTimeField()
     holder = models.ForeignKey(
         RightsHolder, null=True, blank=True, on_delete=models.PROTECT, related_name="takedowns"
@@ -240,14 +240,8 @@ class Takedown(Territorial):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(release__isnull=False, track__isnull=True)
-                | Q(release__isnull=True, track__isnull=False),
-                name="takedown_release_xor_track",
-            )
-        ]
+    class Meta(Subject.Meta):
+        pass
 
     def __str__(self) -> str:
-        return f"takedown of {self.track or self.release} in {self.territories}"
+        return f"takedown of {self.subject} in {self.territories}"
