@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,21 +65,41 @@ def sale_gate(*, track, territory: str, at: datetime) -> str | None:
     return sale_licence(track=track, territory=territory, at=at).reason
 
 
-def split_shares(*, track, right_type: str, default_holder) -> list[tuple[int, object]]:
-    """Return [(share_bps, holder)] for a track's right: its own split, else its release's.
+class SplitBook:
+    """The splits of some tracks and of their releases, read in one query."""
 
-    Without any split the whole right belongs to default_holder (the deal's licensor).
-    """
-    splits = list(
-        Split.objects.filter(track_id=track.pk, right_type=right_type).select_related("holder")
-    ) or list(
-        Split.objects.filter(
-            release_id=track.release_id, track__isnull=True, right_type=right_type
+    def __init__(self, tracks) -> None:
+        tracks = list(tracks)
+        self._by_track: dict[tuple, list[Split]] = defaultdict(list)
+        self._by_release: dict[tuple, list[Split]] = defaultdict(list)
+        splits = Split.objects.filter(
+            Q(track_id__in=[t.pk for t in tracks])
+            | Q(release_id__in={t.release_id for t in tracks}, track__isnull=True)
         ).select_related("holder")
+        for split in splits:
+            if split.track_id is not None:
+                self._by_track[(split.track_id, split.right_type)].append(split)
+            else:
+                self._by_release[(split.release_id, split.right_type)].append(split)
+
+    def shares(self, *, track, right_type: str, default_holder) -> list[tuple[int, object]]:
+        """Return [(share_bps, holder)] for a track's right: its own split, else its release's.
+
+        Without any split the whole right belongs to default_holder (the deal's licensor).
+        """
+        splits = self._by_track.get((track.pk, right_type)) or self._by_release.get(
+            (track.release_id, right_type)
+        )
+        if not splits:
+            return [(TOTAL_BPS, default_holder)]
+        return [(s.share_bps, s.holder) for s in sorted(splits, key=lambda s: s.holder_id)]
+
+
+def split_shares(*, track, right_type: str, default_holder) -> list[tuple[int, object]]:
+    """Return [(share_bps, holder)] for one track's right (see SplitBook.shares)."""
+    return SplitBook([track]).shares(
+        track=track, right_type=right_type, default_holder=default_holder
     )
-    if not splits:
-        return [(TOTAL_BPS, default_holder)]
-    return [(s.share_bps, s.holder) for s in sorted(splits, key=lambda s: s.holder_id)]
 
 
 def mandate_for(*, holder, right_type: str, territory: str, at: datetime) -> Mandate | None:

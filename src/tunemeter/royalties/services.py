@@ -17,7 +17,7 @@ from django.utils import timezone
 from tunemeter.ledger.models import Account
 from tunemeter.ledger.services import Leg, account_get, transfer_post
 from tunemeter.ledger.units import micro_per_minor
-from tunemeter.rights.selectors import deal_for_sale, mandate_for, split_shares
+from tunemeter.rights.selectors import SplitBook, deal_for_sale, mandate_for
 from tunemeter.royalties.arithmetic import largest_remainder
 from tunemeter.royalties.exceptions import PayoutTooLarge, RoyaltiesError
 from tunemeter.royalties.models import EscrowRelease, Payout, RoyaltyLine
@@ -64,6 +64,8 @@ def royalties_accrue(*, order, lines, territory: str, at: datetime) -> list[Roya
     paid = _paid_micro(lines, currency)
     transfer_id = f"royalties:order:{order.pk}"
     rows: list[RoyaltyLine] = []
+    book = SplitBook(line.track for line in lines)
+    mandates: dict[tuple[int, str], object] = {}  # territory and moment are the order's
     for line in lines:
         track = line.track
         deal = deal_for_sale(track=track, territory=territory, at=at)
@@ -77,12 +79,14 @@ def royalties_accrue(*, order, lines, territory: str, at: datetime) -> list[Roya
             )
             if royalty == 0:
                 continue
-            shares = split_shares(track=track, right_type=right_type, default_holder=deal.licensor)
+            shares = book.shares(track=track, right_type=right_type, default_holder=deal.licensor)
             parts = largest_remainder(royalty, [(h.pk, bps) for bps, h in shares])
             for bps, holder in shares:
-                mandate = mandate_for(
-                    holder=holder, right_type=right_type, territory=territory, at=at
-                )
+                if (holder.pk, right_type) not in mandates:
+                    mandates[(holder.pk, right_type)] = mandate_for(
+                        holder=holder, right_type=right_type, territory=territory, at=at
+                    )
+                mandate = mandates[(holder.pk, right_type)]
                 rows.append(
                     RoyaltyLine(
                         kind=RoyaltyLine.SALE,
