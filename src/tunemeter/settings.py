@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_countries",
     "axes",
     "tunemeter.storefront",
+    "tunemeter.portal",
 ]
 
 MIDDLEWARE = [

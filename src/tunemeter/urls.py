@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("tunemeter.customers.urls")),
     path("api/", api.urls),
+    path("portal/", include("tunemeter.portal.urls")),
     path("", include("tunemeter.delivery.urls")),
     path("", include("tunemeter.shop.urls")),
     path("", include("tunemeter.storefront.urls")),

@@ -1,0 +1,1 @@
+"""The rights holder's pages: sales, statements, escrow, deals and takedown requests."""

@@ -1,0 +1,75 @@
+"""Format the portal's royalty figures for the active locale, and link to the portal.
+
+Royalties are micro-units: a share of a cheap track is often a fraction of a cent, so
+`micro_money` shows the exact amount (at least the currency's decimals, more only when
+there are sub-unit digits) in the storefront's money style.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
+from django_countries import countries
+
+from tunemeter.portal.selectors import portal_access
+from tunemeter.storefront.templatetags.store import _PATTERNS, _SYMBOLS, _group, currency_exponent
+
+register = template.Library()
+
+
+def micro_display(amount_micro: int, currency: str | None = None) -> str:
+    """Return micro-units as money for the locale: $0.035, 1 234,50 ₽ (exact, never rounded)."""
+    currency = (currency or settings.STORE_CURRENCY).upper()
+    exponent = currency_exponent(currency)
+    whole, fraction = divmod(abs(int(amount_micro)), 1_000_000)
+    digits = f"{fraction:06d}".rstrip("0").ljust(exponent, "0")
+    number = _group(str(whole), get_format("THOUSAND_SEPARATOR"))
+    if digits:
+        number += get_format("DECIMAL_SEPARATOR") + digits
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    pattern = _PATTERNS.get(language, _PATTERNS["en"])
+    sign = "-" if amount_micro < 0 else ""
+    return pattern.format(sign=sign, symbol=_SYMBOLS.get(currency, currency), number=number)
+
+
+@register.filter(name="micro_money")
+def micro_money_filter(amount_micro, currency=None) -> str:
+    """{{ row.amount_micro|micro_money }}."""
+    if amount_micro in (None, ""):
+        return ""
+    return micro_display(int(amount_micro), currency)
+
+
+@register.filter(name="count")
+def count_filter(value) -> str:
+    """{{ n|count }}: a whole number with the locale's digit grouping."""
+    return number_format(int(value or 0), force_grouping=True)
+
+
+@register.filter(name="bps")
+def bps_filter(value) -> str:
+    """{{ deal.sr_share_bps|bps }}: basis points as a percentage, 70.00%."""
+    return number_format(Decimal(int(value or 0)) / 100, 2) + "%"
+
+
+@register.filter(name="country_name")
+def country_name_filter(code) -> str:
+    """{{ "DE"|country_name }}: the country's name in the active language, else the code."""
+    return str(countries.name(code)) or str(code)
+
+
+@register.inclusion_tag("portal/_nav_link.html", takes_context=True)
+def portal_nav_link(context) -> dict:
+    """{% portal_nav_link %}: the header's portal link, for users attached to a holder."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"show": False}
+    # Asked once per request: the header is on every page.
+    if not hasattr(request, "_portal_access"):
+        request._portal_access = portal_access(user=user)
+    return {"show": request._portal_access}
