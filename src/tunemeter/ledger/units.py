@@ -28,7 +28,7 @@ def micro_format(amount_micro: int, currency: str = "") -> str:
     return f"{text} {currency}".strip()
 
 
-def minor_format(amount_minor: int, currency: str = "") -> str:
+def minor_format(amount_minor: int, currency: str = "", *, code: bool = True) -> str:
     """Return a minor-unit amount as an exact decimal string, e.g. 12.34."""
     exponent = minor_exponent(currency) if currency else 2
     sign = "-" if amount_minor < 0 else ""
@@ -37,4 +37,4 @@ def minor_format(amount_minor: int, currency: str = "") -> str:
     else:
         whole, fraction = divmod(abs(amount_minor), 10**exponent)
         text = f"{sign}{whole}.{fraction:0{exponent}d}"
-    return f"{text} {currency}".strip()
+    return f"{text} {currency}".strip() if code else text

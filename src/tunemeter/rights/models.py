@@ -201,7 +201,12 @@ class Deal(Subject, Territorial, Period):
         if not self._state.adding:
             before = Deal.objects.get(pk=self.pk)
             changed = [f for f in self.TERMS_FIELDS if getattr(before, f) != getattr(self, f)]
-            if changed or (before.ends_at is not None and before.ends_at != self.ends_at):
+            # An end may be set, or brought forward (to replace the deal earlier), never
+            # removed or pushed back.
+            moved_later = before.ends_at is not None and (
+                self.ends_at is None or self.ends_at > before.ends_at
+            )
+            if changed or moved_later:
                 raise DealImmutable(
                     "a deal's terms are never edited: end-date it and make a new deal"
                 )

@@ -7,6 +7,7 @@ account when the holder had no mandate for that right, territory and moment.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from datetime import datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 from tunemeter.ledger.models import Account
 from tunemeter.ledger.services import Leg, account_get, transfer_post
 from tunemeter.ledger.units import micro_per_minor
+from tunemeter.rights.models import RightsHolder
 from tunemeter.rights.selectors import SplitBook, deal_for_sale, mandate_for
 from tunemeter.royalties.arithmetic import largest_remainder
 from tunemeter.royalties.exceptions import PayoutTooLarge, RoyaltiesError
@@ -31,6 +33,16 @@ def holder_account(*, holder_id: int, kind: str, currency: str) -> Account:
     return account_get(
         kind=kind, currency=currency, owner=f"holder:{holder_id}", unit=Account.MICRO
     )
+
+
+def _holders_lock(holder_ids) -> None:
+    """Lock holders' rows, in id order: one holder's escrow is decided by one at a time.
+
+    Accrual (mandate or escrow?), returns (from escrow or payable?) and escrow release
+    read what the others write; serialising them per holder keeps each share in exactly
+    one place. (SQLite serialises every writer anyway.)
+    """
+    list(RightsHolder.objects.select_for_update().filter(pk__in=set(holder_ids)).order_by("pk"))
 
 
 def _paid_micro(lines, currency: str) -> dict[int, int]:
@@ -83,6 +95,7 @@ def royalties_accrue(*, order, lines, territory: str, at: datetime) -> list[Roya
             parts = largest_remainder(royalty, [(h.pk, bps) for bps, h in shares])
             for bps, holder in shares:
                 if (holder.pk, right_type) not in mandates:
+                    _holders_lock([holder.pk])
                     mandates[(holder.pk, right_type)] = mandate_for(
                         holder=holder, right_type=right_type, territory=territory, at=at
                     )
@@ -169,6 +182,7 @@ def royalties_reverse(*, order, at: datetime | None = None) -> list[RoyaltyLine]
     back from the holder's payable balance (which may go negative until new sales).
     """
     at = at or timezone.now()
+    _holders_lock(RoyaltyLine.objects.filter(order=order).values_list("holder_id", flat=True))
     originals = list(
         RoyaltyLine.objects.filter(order=order, kind=RoyaltyLine.SALE, reversed_by__isnull=True)
     )
@@ -196,8 +210,13 @@ def royalties_reverse(*, order, at: datetime | None = None) -> list[RoyaltyLine]
 
 def escrow_release(*, mandate, at: datetime | None = None) -> EscrowRelease | None:
     """Release to a holder the escrowed shares a new mandate covers (sales and their returns)."""
-    at = at or timezone.now()
+    with transaction.atomic():
+        return _escrow_release(mandate, at or timezone.now())
+
+
+def _escrow_release(mandate, at: datetime) -> EscrowRelease | None:
     holder = mandate.holder
+    _holders_lock([holder.pk])
     scope = mandate.scope()
     candidates = RoyaltyLine.objects.filter(
         holder=holder,
@@ -252,7 +271,11 @@ def escrow_release(*, mandate, at: datetime | None = None) -> EscrowRelease | No
         transfer_id=transfer_id if amount else "",
         at=at,
     )
-    RoyaltyLine.objects.filter(pk__in=[line.pk for line in released]).update(escrow_release=release)
+    updated = RoyaltyLine.objects.filter(
+        pk__in=[line.pk for line in released], escrow_release__isnull=True
+    ).update(escrow_release=release)
+    if updated != len(released):
+        raise RoyaltiesError("escrow lines were released concurrently")
     logger.info(
         "escrow released holder=%s mandate=%s lines=%d amount_micro=%d",
         holder.pk,
@@ -292,7 +315,9 @@ def payout_record(
             raise PayoutTooLarge(
                 f"payable balance is {payable.balance_minor} micro-units, less than {amount_micro}"
             )
-        transfer_id = f"payout:{holder.pk}:{reference}"
+        # A reference may be 200 characters: the transfer id (also 200) takes its hash.
+        digest = hashlib.sha256(reference.encode()).hexdigest()[:32]
+        transfer_id = f"payout:{holder.pk}:{digest}"
         transfer_post(
             transfer_id=transfer_id,
             kind="payout",

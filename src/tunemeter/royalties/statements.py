@@ -215,7 +215,9 @@ class UtcText(_Formatted):
 
     templates = {
         # SQLite keeps Django's datetimes as UTC text: "YYYY-MM-DD HH:MM:SS[.ffffff]".
-        "sqlite": "(replace({x}, ' ', 'T') || 'Z')",
+        # Whole seconds are stored without a fraction: add one, as PostgreSQL prints it.
+        "sqlite": "(replace({x}, ' ', 'T') || CASE WHEN instr({x}, '.') THEN '' ELSE '.000000' END"
+        " || 'Z')",
         "postgresql": """to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
     }
 

@@ -97,6 +97,10 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
             raise QuoteStale("you bought some of these since the quote", fresh=None)
         if (reason := sale_gate(track=line.track, territory=quote.territory, at=now)) is not None:
             raise NotForSale(f"{line.track.title}: {reason}")
+        if not line.item.available:
+            # Refused when quoted (priced at 0), sellable now: the quote no longer says
+            # what would be bought. Never hand over an item that was quoted as free.
+            raise QuoteStale("availability changed since the quote", fresh=None)
     transfer = None
     if quote.total_minor > 0:
         transfer = transfer_post(

@@ -49,11 +49,15 @@ class Command(BaseCommand):
         )
         for pk in sorted(summaries):
             s = summaries[pk]
+            money = [
+                minor_format(v, c, code=False)
+                for v in (s.opening_minor, s.earnings_minor, s.payouts_minor, s.closing_minor)
+            ]
             self.stdout.write(
-                f"{holders[pk].name[:32]:<32} {s.sales:>6} {minor_format(s.opening_minor):>10} "
-                f"{minor_format(s.earnings_minor):>10} {minor_format(s.payouts_minor):>10} "
-                f"{minor_format(s.closing_minor):>10} {micro_format(s.carried_out_micro):>10} "
-                f"{micro_format(s.escrow_balance_micro):>12}"
+                f"{holders[pk].name[:32]:<32} {s.sales:>6} "
+                + " ".join(f"{m:>10}" for m in money)
+                + f" {micro_format(s.carried_out_micro):>10}"
+                + f" {micro_format(s.escrow_balance_micro):>12}"
             )
         self.stdout.write(ROUNDING_POLICY)
         self.stdout.write(f"{len(paths)} files written")
