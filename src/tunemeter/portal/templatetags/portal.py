@@ -11,12 +11,11 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
-from django.utils.formats import get_format, number_format
-from django.utils.translation import get_language
+from django.utils.formats import number_format
 from django_countries import countries
 
 from tunemeter.portal.selectors import portal_access
-from tunemeter.storefront.templatetags.store import _PATTERNS, _SYMBOLS, _group, currency_exponent
+from tunemeter.storefront.templatetags.store import currency_exponent, decimal_display
 
 register = template.Library()
 
@@ -27,13 +26,7 @@ def micro_display(amount_micro: int, currency: str | None = None) -> str:
     exponent = currency_exponent(currency)
     whole, fraction = divmod(abs(int(amount_micro)), 1_000_000)
     digits = f"{fraction:06d}".rstrip("0").ljust(exponent, "0")
-    number = _group(str(whole), get_format("THOUSAND_SEPARATOR"))
-    if digits:
-        number += get_format("DECIMAL_SEPARATOR") + digits
-    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    pattern = _PATTERNS.get(language, _PATTERNS["en"])
-    sign = "-" if amount_micro < 0 else ""
-    return pattern.format(sign=sign, symbol=_SYMBOLS.get(currency, currency), number=number)
+    return decimal_display(negative=amount_micro < 0, whole=whole, digits=digits, currency=currency)
 
 
 @register.filter(name="micro_money")

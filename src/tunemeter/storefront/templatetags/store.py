@@ -13,6 +13,7 @@ from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from tunemeter.ledger.units import minor_exponent
 from tunemeter.transcoding.formats import FORMATS
 
 register = template.Library()
@@ -35,8 +36,6 @@ FORMAT_LABELS = [
     gettext_noop("AIFF (uncompressed)"),
 ]
 
-# ISO 4217 minor-unit exponents that are not 2.
-_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽", "JPY": "¥", "UAH": "₴"}
 # Where the symbol goes, per language (CLDR's standard currency patterns).
 _PATTERNS = {"en": "{sign}{symbol}{number}", "ru": "{sign}{number}\u00a0{symbol}"}
@@ -44,7 +43,7 @@ _PATTERNS = {"en": "{sign}{symbol}{number}", "ru": "{sign}{number}\u00a0{symbol}
 
 def currency_exponent(currency: str | None = None) -> int:
     """Return how many decimal places the currency's minor unit has (2 for most)."""
-    return _EXPONENTS.get((currency or settings.STORE_CURRENCY).upper(), 2)
+    return minor_exponent(currency or settings.STORE_CURRENCY)
 
 
 def _group(digits: str, separator: str) -> str:
@@ -60,12 +59,18 @@ def money_display(amount_minor: int, currency: str | None = None) -> str:
     currency = (currency or settings.STORE_CURRENCY).upper()
     exponent = currency_exponent(currency)
     whole, fraction = divmod(abs(int(amount_minor)), 10**exponent)
+    digits = str(fraction).zfill(exponent) if exponent else ""
+    return decimal_display(negative=amount_minor < 0, whole=whole, digits=digits, currency=currency)
+
+
+def decimal_display(*, negative: bool, whole: int, digits: str, currency: str) -> str:
+    """Write whole.digits of a currency as the active locale does (grouping, symbol place)."""
     number = _group(str(whole), get_format("THOUSAND_SEPARATOR"))
-    if exponent:
-        number += get_format("DECIMAL_SEPARATOR") + str(fraction).zfill(exponent)
+    if digits:
+        number += get_format("DECIMAL_SEPARATOR") + digits
     language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
     pattern = _PATTERNS.get(language, _PATTERNS["en"])
-    sign = "-" if amount_minor < 0 else ""
+    sign = "-" if negative else ""
     return pattern.format(sign=sign, symbol=_SYMBOLS.get(currency, currency), number=number)
 
 
