@@ -6,15 +6,13 @@ portal's files are the same files, named the same way.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 from tunemeter.rights.models import RightsHolder
 from tunemeter.royalties.exports import statement_csv_stream, statement_file_name, statement_html
 from tunemeter.royalties.periods import Period
-from tunemeter.royalties.reports import dsr_export
+from tunemeter.royalties.reports import dsr_for_holder
 
 
 def statement_csv(*, holder: RightsHolder, period: Period) -> tuple[str, Iterator[str]]:
@@ -30,12 +28,5 @@ def statement_page(*, holder: RightsHolder, period: Period) -> str:
 
 
 def statement_dsr(*, holder: RightsHolder, period: Period) -> tuple[str, BinaryIO]:
-    """Write the holder's DDEX DSR file for period; return its name and the file, open.
-
-    The file is written to a private temporary folder removed at once: the open handle
-    keeps the data readable while the response streams it, and nothing is left behind.
-    """
-    with tempfile.TemporaryDirectory(prefix="tunemeter-dsr-") as tmp:
-        (path,) = dsr_export(period=period, out_dir=Path(tmp), holder_ids=[holder.pk])
-        handle = path.open("rb")
-    return path.name, handle
+    """Return the holder's DDEX DSR file for period: its name and the file, open."""
+    return dsr_for_holder(holder=holder, period=period)

@@ -16,7 +16,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.urls import path, reverse
@@ -162,8 +167,8 @@ class RightsHolderAdmin(admin.ModelAdmin):
             )
             name = f"statement_{period.name}_holder{holder.pk}.csv"
         elif kind == "dsr":
-            name, content = dsr_for_holder(holder=holder, period=period)
-            response = HttpResponse(content, content_type="text/tab-separated-values")
+            name, handle = dsr_for_holder(holder=holder, period=period)
+            response = FileResponse(handle, content_type="text/tab-separated-values")
         else:
             page = statement_html(holder=holder, period=period)
             links = format_html(

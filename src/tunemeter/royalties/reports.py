@@ -10,9 +10,11 @@ import logging
 import multiprocessing
 import operator
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import connections
@@ -65,8 +67,10 @@ def per_holder(holder_ids: list[int], stream: Iterable[tuple]) -> Iterator[tuple
 class _Catalog:
     """Release and track details of a period's sales, fetched in two queries."""
 
-    def __init__(self, *, period: Period) -> None:
+    def __init__(self, *, period: Period, holder_ids: list[int] | None = None) -> None:
         sold = RoyaltyLine.objects.filter(at__gte=period.start, at__lt=period.end)
+        if holder_ids is not None:
+            sold = sold.filter(holder_id__in=holder_ids)
         self.releases = {
             pk: (upc, title, artist, label)
             for pk, upc, title, artist, label in Release.objects.filter(
@@ -150,7 +154,7 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
     holders = (
         RightsHolder.objects.in_bulk(holder_ids) if holder_ids else RightsHolder.objects.in_bulk()
     )
-    catalog = _Catalog(period=period)
+    catalog = _Catalog(period=period, holder_ids=holder_ids)
     now = timezone.now()
     written = []
     for holder_id, rows in per_holder(
@@ -165,13 +169,21 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
     return written
 
 
-def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, str]:
-    """Return (file name, content) of one holder's DSR file for a period (a download)."""
+def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, BinaryIO]:
+    """Write one holder's DSR file for a period (a download); return its name and the file.
+
+    The file is spooled: kept in memory while small, on disk past a megabyte, rewound.
+    """
     header = dsr_header(holder=holder, period=period)
-    out = io.StringIO()
+    spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 - returned open
+    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
     usage = dsr_usage(period=period, holder_ids=[holder.pk])
-    dsr_write(header=header, rows=dsr_sales(usage, _Catalog(period=period)), out=out)
-    return dsr_filename(header=header), out.getvalue()
+    catalog = _Catalog(period=period, holder_ids=[holder.pk])
+    dsr_write(header=header, rows=dsr_sales(usage, catalog), out=text)
+    text.flush()
+    text.detach()  # keep the spool open when the wrapper goes
+    spool.seek(0)
+    return dsr_filename(header=header), spool
 
 
 def _export_job(job: tuple[str, str, str, list[int]]) -> list[str]:
