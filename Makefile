@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-slow lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest
+	$(MAKE) test-slow
+
+# Crash loops, fuzzing, clusters and load: run once; scale up with SLOW_SCALE=N.
+SLOW_SCALE ?= 1
+test-slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest --slow --slow-scale $(SLOW_SCALE) tests/slow || [ $$? -eq 5 ]
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -1,10 +1,42 @@
-"""Shared fixtures: a private storage dir per test, and the PostgreSQL-only marker."""
+"""Shared fixtures: a private storage dir per test, the PostgreSQL-only marker, slow checks."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+SLOW_DIR = Path(__file__).parent / "slow"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --slow (collect tests/slow) and --slow-scale (multiply their cycles and files)."""
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also collect tests/slow: crash loops, fuzzing, clusters, load (run once by .ci/run)",
+    )
+    parser.addoption(
+        "--slow-scale",
+        type=int,
+        default=int(os.environ.get("TUNEMETER_SLOW_SCALE", "1")),
+        help="multiply the slow checks' cycles, files and durations (default 1, or "
+        "TUNEMETER_SLOW_SCALE)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave tests/slow out unless --slow was given: the fast suite stays fast."""
+    if collection_path == SLOW_DIR and not config.getoption("--slow"):
+        return True
+    return None
+
+
+@pytest.fixture(scope="session")
+def slow_scale(pytestconfig: pytest.Config) -> int:
+    """Return the factor by which slow checks scale their work (1 in CI)."""
+    return max(1, pytestconfig.getoption("--slow-scale"))
 
 
 @pytest.fixture(autouse=True)

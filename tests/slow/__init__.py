@@ -1,0 +1,1 @@
+"""Slow checks (crash loops, fuzzing, clusters, load): collected only with ``pytest --slow``."""
