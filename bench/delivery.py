@@ -127,11 +127,11 @@ def main() -> None:
         from django.conf import settings
         from django.core.management import call_command
 
-        from tunemeter.catalog.demo import demo_track
         from tunemeter.catalog.importing.pipeline import import_run
         from tunemeter.catalog.models import Release
         from tunemeter.customers.services import customer_register
         from tunemeter.delivery.services import release_link, track_link
+        from tunemeter.ops.demo import demo_track
         from tunemeter.pricing.services import quote_create
         from tunemeter.shop.models import Entitlement
         from tunemeter.shop.payments import PROVIDERS

@@ -44,8 +44,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tunemeter-bench-") as tmp:
         tmp_path = Path(tmp)
         store_setup(tmp_path / "data")
-        from tunemeter.catalog.demo import demo_generate, demo_minutes
         from tunemeter.catalog.importing.pipeline import import_run
+        from tunemeter.ops.demo import demo_generate, demo_minutes
 
         print(f"generating {args.minutes:g} min of demo music…", file=sys.stderr)
         files = demo_generate(

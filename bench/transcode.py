@@ -89,9 +89,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tunemeter-bench-") as tmp:
         tmp_path = Path(tmp)
         store_setup(tmp_path / "data")
-        from tunemeter.catalog.demo import demo_track
         from tunemeter.catalog.importing.pipeline import import_run
         from tunemeter.catalog.models import Track
+        from tunemeter.ops.demo import demo_track
         from tunemeter.transcoding.cache import RenditionCache
         from tunemeter.transcoding.formats import FORMATS
         from tunemeter.transcoding.render import render

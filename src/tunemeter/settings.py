@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "tunemeter.storefront",
     "tunemeter.portal",
+    "tunemeter.ops",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ import math
 
 import av
 
+from tunemeter.catalog.importing.probe import CONTAINERS
 from tunemeter.transcoding.source import RenderError, RenderSource, layout_name
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,6 @@ REPLAYGAIN_REFERENCE_LUFS = -18.0
 
 def measure(source: RenderSource) -> tuple[float, float]:
     """Return (integrated loudness in LUFS, true peak as a linear ratio) of a master."""
-    from tunemeter.catalog.importing.probe import CONTAINERS
-
     graph = av.filter.Graph()
     last: dict[str, str] = {}
     try:

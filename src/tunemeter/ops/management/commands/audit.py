@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from tunemeter.catalog.models import Track
-from tunemeter.royalties.audit import licence_audit, sale_audit
+from tunemeter.ops.audit import licence_audit, sale_audit
 from tunemeter.shop.models import Order
 
 

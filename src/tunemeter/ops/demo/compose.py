@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tunemeter.catalog.demo.styles import EIGHTHS, MODES, STYLES, Fx, Style
+from tunemeter.ops.demo.styles import EIGHTHS, MODES, STYLES, Fx, Style
 
 log = logging.getLogger(__name__)
 

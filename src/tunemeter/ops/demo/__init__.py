@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunemeter.catalog.demo.catalog import catalog_minutes, write_catalog, write_track
+from tunemeter.ops.demo.catalog import catalog_minutes, write_catalog, write_track
 
 __all__ = ["demo_generate", "demo_minutes", "demo_track"]
 

@@ -15,10 +15,10 @@ import pytest
 from mutagen.flac import FLAC
 from PIL import Image
 
-from tunemeter.catalog.demo import demo_generate
-from tunemeter.catalog.demo.catalog import RELEASES, track_rng
-from tunemeter.catalog.demo.compose import compose
-from tunemeter.catalog.demo.synth import TAIL
+from tunemeter.ops.demo import demo_generate
+from tunemeter.ops.demo.catalog import RELEASES, track_rng
+from tunemeter.ops.demo.compose import compose
+from tunemeter.ops.demo.synth import TAIL
 
 SCALE = 0.05
 SR = 44100

@@ -8,9 +8,9 @@ import pytest
 
 from tests.shop.factories import customer, fund
 from tunemeter.catalog.models import Artist, Release, Track
-from tunemeter.customers.demo import DEMO_BALANCE_MINOR, demo_users_create
 from tunemeter.ledger.selectors import balance_minor
-from tunemeter.rights.demo import DEMO_HOLDER_LOGIN, demo_rights_create
+from tunemeter.ops.demo.customers import DEMO_BALANCE_MINOR, demo_users_create
+from tunemeter.ops.demo.rights import DEMO_HOLDER_LOGIN, demo_rights_create
 from tunemeter.rights.models import RightsHolder
 from tunemeter.rights.selectors import sale_gate
 from tunemeter.royalties.models import RoyaltyLine

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tunemeter.catalog.demo.compose import Note, Song
-from tunemeter.catalog.demo.synth import DRUMS, INSTRUMENTS, SR, TAIL, hz
+from tunemeter.ops.demo.compose import Note, Song
+from tunemeter.ops.demo.synth import DRUMS, INSTRUMENTS, SR, TAIL, hz
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import av
 import numpy as np
 from mutagen.flac import FLAC, Picture
 
-from tunemeter.catalog.demo.compose import compose
-from tunemeter.catalog.demo.covers import SIZE, cover_jpeg
-from tunemeter.catalog.demo.mix import render
-from tunemeter.catalog.demo.synth import SR
+from tunemeter.ops.demo.compose import compose
+from tunemeter.ops.demo.covers import SIZE, cover_jpeg
+from tunemeter.ops.demo.mix import render
+from tunemeter.ops.demo.synth import SR
 
 log = logging.getLogger(__name__)
 

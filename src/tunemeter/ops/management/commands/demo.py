@@ -11,11 +11,11 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 
 from tunemeter.catalog import selectors
-from tunemeter.catalog.demo import demo_generate
 from tunemeter.catalog.importing.pipeline import import_run
-from tunemeter.catalog.management.reporting import loudness_phase, print_report
-from tunemeter.customers.demo import demo_users_create
-from tunemeter.rights.demo import DEMO_HOLDER_LOGIN, demo_rights_create
+from tunemeter.ops.demo import demo_generate
+from tunemeter.ops.demo.customers import demo_users_create
+from tunemeter.ops.demo.rights import DEMO_HOLDER_LOGIN, demo_rights_create
+from tunemeter.ops.management.reporting import loudness_phase, print_report
 from tunemeter.rights.models import RightsHolder
 
 

@@ -7,6 +7,7 @@ import time
 from rich.console import Console
 
 from tunemeter.catalog.importing.pipeline import ImportReport
+from tunemeter.transcoding.services import loudness_analyse
 
 
 def print_report(report: ImportReport, *, dry_run: bool, console: Console) -> None:
@@ -27,8 +28,6 @@ def print_report(report: ImportReport, *, dry_run: bool, console: Console) -> No
 
 def loudness_phase(*, console: Console, workers: int) -> None:
     """Measure the loudness of newly imported tracks (for ReplayGain tags) and say so."""
-    from tunemeter.transcoding.services import loudness_analyse
-
     started = time.perf_counter()
     count = loudness_analyse(workers=workers)
     seconds = time.perf_counter() - started

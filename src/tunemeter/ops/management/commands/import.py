@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from tunemeter.catalog.importing.pipeline import import_run
-from tunemeter.catalog.management.reporting import loudness_phase, print_report
+from tunemeter.ops.management.reporting import loudness_phase, print_report
 
 
 class RateColumn(TextColumn):

@@ -1,0 +1,1 @@
+"""Compose several domains on the top floor: the demo and the import/demo/audit/serve commands."""
