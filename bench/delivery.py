@@ -131,9 +131,9 @@ def main() -> None:
         from tunemeter.catalog.models import Release
         from tunemeter.customers.services import customer_register
         from tunemeter.delivery.services import release_link, track_link
+        from tunemeter.library.models import Entitlement
         from tunemeter.ops.demo import demo_track
         from tunemeter.pricing.services import quote_create
-        from tunemeter.shop.models import Entitlement
         from tunemeter.shop.payments import PROVIDERS
         from tunemeter.shop.services import order_place
         from tunemeter.transcoding.render import render
@@ -214,7 +214,7 @@ def main() -> None:
                 )
                 procs.append(proxy)
                 wait_port(nginx_port, proxy)
-                from tunemeter.shop.models import Entitlement as E
+                from tunemeter.library.models import Entitlement as E
 
                 direct = [
                     "/direct/" + render_job(track_id=e.track_id, format_id="wav").relpath

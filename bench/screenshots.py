@@ -117,7 +117,7 @@ def main() -> None:
         store_setup(
             data,
             TUNEMETER_DEMO_PAYMENTS="1",
-            TUNEMETER_SALE_GATE="tunemeter.shop.gate.allow_all",
+            TUNEMETER_SALE_GATE="tunemeter.pricing.gate.allow_all",
             TUNEMETER_LOG_LEVEL="ERROR",  # not a "sale without deal" line per track
         )
         release_id = _store_fill()

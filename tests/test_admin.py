@@ -11,8 +11,9 @@ from django.urls import reverse
 from tests.shop.factories import customer, fund, tracks
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.selectors import balance_minor, ledger_verify
+from tunemeter.library.models import Entitlement
 from tunemeter.pricing.services import quote_create
-from tunemeter.shop.models import Entitlement, GiftCode, Order
+from tunemeter.shop.models import GiftCode, Order
 from tunemeter.shop.services import order_place
 
 pytestmark = pytest.mark.django_db

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tunemeter.catalog",
     "tunemeter.transcoding",
     "tunemeter.ledger",
+    "tunemeter.library",
     "tunemeter.pricing",
     "tunemeter.shop",
     "tunemeter.customers",

@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PASSWORD, UNLICENSED
 from tunemeter.customers.models import Profile
 from tunemeter.ledger.selectors import ledger_verify
-from tunemeter.shop.models import Entitlement, Order
+from tunemeter.library.models import Entitlement
+from tunemeter.shop.models import Order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

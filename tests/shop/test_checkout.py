@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.shop.factories import customer, fund, tracks
 from tunemeter.ledger.models import Transfer
 from tunemeter.ledger.selectors import balance_minor, ledger_verify
+from tunemeter.library.models import Entitlement
 from tunemeter.pricing import rates
 from tunemeter.pricing.models import FormatRate, Quote, ReleaseDiscount
 from tunemeter.pricing.services import quote_create
@@ -22,7 +23,7 @@ from tunemeter.shop.exceptions import (
     QuoteExpired,
     QuoteStale,
 )
-from tunemeter.shop.models import Entitlement, Order
+from tunemeter.shop.models import Order
 from tunemeter.shop.services import order_place, order_refund
 from tunemeter.transcoding.sizing import rendition_size
 

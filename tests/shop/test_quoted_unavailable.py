@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from tests.shop.factories import customer, fund, tracks
 from tunemeter.ledger.selectors import balance_minor, ledger_verify
+from tunemeter.library.models import Entitlement
 from tunemeter.pricing.services import quote_create
 from tunemeter.rights.models import RightsHolder
 from tunemeter.rights.services import deal_create
 from tunemeter.shop.exceptions import QuoteStale
-from tunemeter.shop.models import Entitlement
 from tunemeter.shop.services import order_place
 
 pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")

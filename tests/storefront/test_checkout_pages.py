@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from tests.shop.factories import customer, fund, tracks
 from tunemeter.ledger.selectors import balance_minor
+from tunemeter.library.models import Entitlement
 from tunemeter.pricing.models import Quote
-from tunemeter.shop.models import Entitlement, Order
+from tunemeter.shop.models import Order
 
 pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 

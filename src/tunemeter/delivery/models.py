@@ -13,7 +13,7 @@ class DownloadLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     entitlement = models.ForeignKey(
-        "shop.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "library.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     order = models.ForeignKey(
         "shop.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tunemeter.delivery.services import release_link, track_link
-from tunemeter.shop.models import Entitlement
+from tunemeter.library.models import Entitlement
 
 
 def library_rows(*, customer) -> list[dict]:

@@ -18,7 +18,8 @@ from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
 from tunemeter.delivery.links import Link, link_sign
 from tunemeter.delivery.responses import Representation
-from tunemeter.shop.models import Entitlement, Order
+from tunemeter.library.models import Entitlement
+from tunemeter.shop.models import Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
 from tunemeter.transcoding.exceptions import EncoderBusy
 from tunemeter.transcoding.formats import FORMATS

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tunemeter.delivery import selectors, services
 from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
 from tunemeter.delivery.responses import content_disposition, respond
-from tunemeter.shop.models import Entitlement, Order
+from tunemeter.library.models import Entitlement
+from tunemeter.shop.models import Order
 from tunemeter.transcoding.exceptions import EncoderBusy
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from tunemeter.catalog.models import Release, Track
 from tunemeter.customers.selectors import customer_territory
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.models import Quote, QuoteItem, QuoteLine
-from tunemeter.pricing.selectors import price_preview
+from tunemeter.pricing.previews import price_preview
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Orders (with a refund action), entitlements and gift codes in the admin."""
+"""Orders (with a refund action, showing their entitlements) and gift codes in the admin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 
-from tunemeter.shop.models import Entitlement, GiftCode, Order
+from tunemeter.library.admin import EntitlementInline, TimestampSetFilter
+from tunemeter.shop.models import GiftCode, Order
 from tunemeter.shop.services import order_refund
 
 logger = logging.getLogger(__name__)
@@ -26,40 +27,8 @@ class RefundActionForm(ActionForm):
     )
 
 
-class TimestampSetFilter(admin.SimpleListFilter):
-    """Filter rows by whether a timestamp field is set (redeemed, revoked)."""
-
-    title = "state"
-    parameter_name = "state"
-    field = ""
-    labels = ("", "")
-
-    def lookups(self, request, model_admin):
-        return [("yes", self.labels[0]), ("no", self.labels[1])]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
-        return queryset
-
-
-class RevokedFilter(TimestampSetFilter):
-    field, labels = "revoked_at", ("revoked", "active")
-
-
 class RedeemedFilter(TimestampSetFilter):
     field, labels = "redeemed_at", ("redeemed", "not redeemed")
-
-
-class EntitlementInline(admin.TabularInline):
-    model = Entitlement
-    fields = ["track", "format_id", "revoked_at", "created_at"]
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Order)
@@ -110,36 +79,6 @@ class OrderAdmin(admin.ModelAdmin):
         if skipped:
             text += f" {skipped} already refunded, left as they were."
         messages.success(request, text)
-
-
-@admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
-    list_display = [
-        "customer",
-        "track",
-        "release",
-        "format_id",
-        "order",
-        "revoked_at",
-        "created_at",
-    ]
-    list_filter = [RevokedFilter, "format_id", "created_at"]
-    list_select_related = ["customer", "track__release", "order"]
-    search_fields = ["customer__email", "track__title", "track__release__title", "track__isrc"]
-
-    @admin.display(description="release", ordering="track__release__title")
-    def release(self, obj: Entitlement) -> str:
-        return obj.track.release.title
-
-    # Entitlements come from paid orders and refunds revoke them: staff only look.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(GiftCode)

@@ -1,6 +1,6 @@
 """Keep the buyer's cart in the session: tracks or releases, each in a format.
 
-The cart holds only choices, never prices: prices are read fresh (pricing.selectors)
+The cart holds only choices, never prices: prices are read fresh (pricing.previews)
 each time the cart is shown and locked by a quote at checkout. It lives in the
 session, so a visitor can fill it before signing in (login keeps the session data).
 """

@@ -1,4 +1,4 @@
-"""Define orders, entitlements (a right to download, forever) and gift codes."""
+"""Define orders and gift codes (entitlements live in the library app)."""
 
 from __future__ import annotations
 
@@ -34,29 +34,6 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.pk} ({self.total_minor} {self.currency})"
-
-
-class Entitlement(models.Model):
-    """A customer's right to download one track in one format."""
-
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entitlements"
-    )
-    track = models.ForeignKey("catalog.Track", on_delete=models.PROTECT, related_name="+")
-    format_id = models.CharField(max_length=20)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="entitlements")
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["customer", "track", "format_id"], name="entitlement_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id}: {self.track_id} in {self.format_id}"
 
 
 class GiftCode(models.Model):

@@ -15,14 +15,15 @@ from tunemeter.ledger.services import (
     transfer_post,
     transfer_reverse,
 )
+from tunemeter.library.selectors import owned_formats
+from tunemeter.library.services import entitlements_grant, entitlements_revoke
 from tunemeter.pricing.exceptions import QuoteExpired
+from tunemeter.pricing.gate import sale_gate
 from tunemeter.pricing.models import Quote, QuoteLine
 from tunemeter.pricing.services import quote_refresh
 from tunemeter.royalties.services import royalties_accrue, royalties_reverse
 from tunemeter.shop.exceptions import CheckoutError, IdempotencyConflict, NotForSale, QuoteStale
-from tunemeter.shop.gate import sale_gate
-from tunemeter.shop.models import Entitlement, Order
-from tunemeter.shop.selectors import owned_formats
+from tunemeter.shop.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +33,6 @@ def _existing(customer, idempotency_key: str, quote: Quote) -> Order | None:
     if order is not None and order.quote_id != quote.pk:
         raise IdempotencyConflict("this idempotency key was already used for another quote")
     return order
-
-
-def entitlements_grant(*, order: Order, lines: list[QuoteLine]) -> None:
-    """Give the buyer the right to download every line's track in its format."""
-    for line in lines:
-        entitlement, created = Entitlement.objects.get_or_create(
-            customer_id=order.customer_id,
-            track_id=line.track_id,
-            format_id=line.item.format_id,
-            defaults={"order": order},
-        )
-        if not created and entitlement.revoked_at is not None:
-            # Bought again after a refund: the right comes back with the new order.
-            Entitlement.objects.filter(pk=entitlement.pk).update(revoked_at=None, order=order)
 
 
 def order_place(*, customer, quote: Quote, idempotency_key: str) -> Order:
@@ -139,9 +126,7 @@ def order_refund(*, order: Order, staff, reason: str) -> Order:
                 metadata={"staff": staff.pk, "reason": reason, "order": order.pk},
             )
         royalties_reverse(order=order)
-        Entitlement.objects.filter(order=order, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        entitlements_revoke(order=order)
         order.status = Order.REFUNDED
         order.save(update_fields=["status"])
         logger.info("order refunded id=%s staff=%s", order.pk, staff.pk)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
+from tunemeter.pricing import figures as pricing
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.selectors import quote_detail
 from tunemeter.pricing.services import Item, quote_create, quote_refresh
@@ -34,7 +35,6 @@ from tunemeter.shop.forms import BuyForm, CartAddForm, CartItemForm, GiftCodeFor
 from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
 from tunemeter.shop.services import order_place
-from tunemeter.storefront import pricing
 from tunemeter.storefront.templatetags.store import currency_exponent, format_label, money_display
 from tunemeter.transcoding.formats import FORMATS
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from tunemeter import storage
 from tunemeter.catalog import selectors
 from tunemeter.catalog.models import Artist, Genre, Release, Track, duration_display
-from tunemeter.storefront import pricing
+from tunemeter.pricing import figures as pricing
 from tunemeter.storefront import selectors as store_selectors
 from tunemeter.transcoding import services as transcoding
 from tunemeter.transcoding.exceptions import EncoderBusy

@@ -1,10 +1,10 @@
-"""Read the shop: what a customer owns."""
+"""Read the library: what a customer owns."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from tunemeter.shop.models import Entitlement
+from tunemeter.library.models import Entitlement
 
 
 def owned_formats(*, customer, track_ids: list[int]) -> dict[int, set[str]]:

@@ -1,0 +1,97 @@
+"""Price without making a quote: what a track or release would cost in a format now.
+
+The release page's format picker and the cart show these figures before the buyer asks
+for a quote. They follow quote_create's rules exactly (same sizes, rates, rounding,
+release discount, owned tracks at 0, availability from the sale gate), so the price
+the picker shows is the price the quote locks; tests/storefront check the two agree.
+Not a selector: telling a size may sample-encode once and record the estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from tunemeter.catalog.models import Release, Track
+from tunemeter.customers.selectors import customer_territory
+from tunemeter.library.selectors import owned_formats
+from tunemeter.pricing import rates
+from tunemeter.pricing.gate import sale_gate
+from tunemeter.transcoding.formats import FORMATS
+from tunemeter.transcoding.sizing import rendition_size
+
+
+@dataclass(frozen=True)
+class LinePreview:
+    """One track of a priced item."""
+
+    track_id: int
+    size_bytes: int
+    exact: bool
+    price_minor: int
+    owned: bool
+    unavailable_reason: str | None
+
+
+@dataclass(frozen=True)
+class PricePreview:
+    """What a track or release would cost in one format, as quote_create would price it."""
+
+    format_id: str
+    size_bytes: int
+    exact: bool
+    price_minor: int
+    discount_minor: int
+    owned: bool
+    available: bool
+    unavailable_reason: str
+    # None: nobody signed in, so neither ownership nor territory is known.
+    territory: str | None
+    lines: list[LinePreview] = field(default_factory=list)
+
+
+def price_preview(
+    *, customer, obj: Track | Release, format_id: str, at: datetime | None = None
+) -> PricePreview:
+    """Return size and price of a track or release in a format for this customer (or None).
+
+    Without a signed-in customer nothing is owned and no territory applies: availability
+    is only known once the buyer's country is.
+    """
+    if format_id not in FORMATS:
+        raise KeyError(format_id)
+    at = at or timezone.now()
+    signed_in = customer is not None and getattr(customer, "is_authenticated", False)
+    territory = customer_territory(user=customer) if signed_in else None
+    tracks = (
+        [obj] if isinstance(obj, Track) else list(obj.tracks.order_by("disc_number", "position"))
+    )
+    owned = owned_formats(customer=customer, track_ids=[t.pk for t in tracks]) if signed_in else {}
+    rate = rates.rate_minor_per_mb(format_id)
+    lines = []
+    for track in tracks:
+        size, exact = rendition_size(track_id=track.pk, format_id=format_id)
+        is_owned = format_id in owned.get(track.pk, ())
+        price = 0 if is_owned else rates.track_price_minor(size_bytes=size, rate=rate)
+        reason = (
+            sale_gate(track=track, territory=territory, at=at) if territory is not None else None
+        )
+        lines.append(LinePreview(track.pk, size, exact, price, is_owned, reason))
+    subtotal = sum(line.price_minor for line in lines)
+    percent = rates.release_discount_percent(obj.pk) if isinstance(obj, Release) else 0
+    discount = rates.discount_minor(subtotal, percent)
+    reasons = [line.unavailable_reason for line in lines if line.unavailable_reason is not None]
+    return PricePreview(
+        format_id=format_id,
+        size_bytes=sum(line.size_bytes for line in lines),
+        exact=all(line.exact for line in lines),
+        price_minor=0 if reasons else subtotal - discount,
+        discount_minor=discount,
+        owned=bool(lines) and all(line.owned for line in lines),
+        available=not reasons,
+        unavailable_reason=reasons[0] if reasons else "",
+        territory=territory,
+        lines=lines,
+    )
