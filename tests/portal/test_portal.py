@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.db.models import Count, Sum
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from tests.royalties import dsr_parser
 from tests.shop.factories import LONG_AGO, customer, fund, tracks
+from tunemeter.display import micro_display
 from tunemeter.ledger.models import Transfer
-from tunemeter.portal.templatetags.portal import micro_display
 from tunemeter.pricing.services import quote_create
 from tunemeter.rights.models import SOUND_RECORDING, Deal, RightsHolder, Takedown
 from tunemeter.rights.selectors import sale_gate
@@ -142,7 +143,9 @@ def test_statements_list_and_downloads(client, sold):
     csv_response = client.get(reverse("portal:statement", args=[label.pk, month, "csv"]))
     assert csv_response.streaming
     name = statement_file_name(label.pk, period_parse(month), "csv")
-    assert csv_response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert csv_response["Content-Disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    )
     rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
     table = rows[rows.index([]) + 2 :]
     assert sorted(r[3] for r in table) == ["DE", "DE", "JP"]
@@ -150,7 +153,7 @@ def test_statements_list_and_downloads(client, sold):
 
     dsr_response = client.get(reverse("portal:statement", args=[label.pk, month, "dsr"]))
     assert dsr_response.streaming and "attachment" in dsr_response["Content-Disposition"]
-    file_name = dsr_response["Content-Disposition"].split('filename="')[1].rstrip('"')
+    file_name = dsr_response["Content-Disposition"].split('filename="')[1].split('"')[0]
     assert dsr_parser.FILE_NAME.fullmatch(file_name)
     report = dsr_parser.parse(b"".join(dsr_response.streaming_content).decode("utf-8"))
     assert {s["Territory"] for s in report.summaries} == {"DE", "JP"}
@@ -248,3 +251,23 @@ def test_the_portal_speaks_russian(client, sold):
     assert "Германия" in page  # the territory's name
     statements = client.get(reverse("portal:statements", args=[sold["label"].pk]))
     assert "Выписки" in statements.content.decode()
+
+
+def test_a_non_latin_holder_name_gives_a_valid_attachment_header(client, sold):
+    """RFC 6266 section 4.3 and RFC 8187: a name outside Latin-1 goes in filename*.
+
+    The DSR file is named after a holder without a DDEX party id; the header used to
+    carry that name raw, which Django sent as an RFC 2047 word no browser reads.
+    """
+    label, user = sold["label"], sold["user"]
+    RightsHolder.objects.filter(pk=label.pk).update(name="Северный ветер", dpid="")
+    client.force_login(user)
+    month = f"{timezone.now():%Y-%m}"
+    header = client.get(reverse("portal:statement", args=[label.pk, month, "dsr"]))[
+        "Content-Disposition"
+    ]
+    assert header.isascii() and "=?utf-8?" not in header.lower()
+    fallback = header.split('filename="')[1].split('"')[0]
+    assert fallback.startswith("DSR_Severnyi-veter_")
+    encoded = header.split("filename*=UTF-8''")[1]
+    assert unquote(encoded).startswith("DSR_Северный-ветер_")

@@ -9,11 +9,11 @@ from django.utils import translation
 
 from tests.shop.factories import customer, fund, tracks
 from tunemeter.customers.services import customer_register
+from tunemeter.display import money_display, size_display
 from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing.services import quote_create
 from tunemeter.shop.models import GiftCode
 from tunemeter.shop.services import order_place, order_refund
-from tunemeter.storefront.templatetags.store import money_display, size_display
 
 pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
 

@@ -74,7 +74,7 @@ def test_release_page_shows_pickers_with_the_default_formats_price(client, buyer
     release = album[0].release
     body = client.get(reverse("storefront:release", args=[release.pk])).content.decode()
     quote = quote_create(customer=buyer, items=[(release, "mp3-320")])
-    from tunemeter.storefront.templatetags.store import money_display
+    from tunemeter.display import money_display
 
     assert (
         'data-testid="format-release"' in body and f'data-testid="add-track-{album[0].pk}"' in body
@@ -149,7 +149,7 @@ def test_owned_items_are_marked_and_not_counted(client, buyer):
     page = client.get(reverse("shop:cart")).content.decode()
     assert page.count('data-testid="cart-owned"') == 1
     other = quote_create(customer=buyer, items=[(album[1], "wav")])
-    from tunemeter.storefront.templatetags.store import money_display
+    from tunemeter.display import money_display
 
     assert f'data-testid="cart-total">{money_display(other.total_minor)}<' in page
 

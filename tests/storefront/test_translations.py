@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.shop.factories import customer, tracks
+from tunemeter.display import FORMAT_LABELS, format_label
 from tunemeter.storefront.po import mo_build, po_parse
-from tunemeter.storefront.templatetags.store import FORMAT_LABELS, format_label
 from tunemeter.transcoding.formats import FORMATS
 
 PO = Path(settings.LOCALE_PATHS[0]) / "ru" / "LC_MESSAGES" / "django.po"

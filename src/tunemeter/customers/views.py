@@ -7,7 +7,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
@@ -15,6 +14,7 @@ from django_countries import countries
 from tunemeter.customers.forms import RegistrationForm
 from tunemeter.customers.selectors import customer_territory
 from tunemeter.customers.services import customer_register
+from tunemeter.httputil import safe_next
 from tunemeter.ledger.selectors import balance_minor
 
 
@@ -29,23 +29,15 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         # login() rotates the session key, so a planted session id is worthless.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_safe_next(request) or "storefront:home")
+        return redirect(safe_next(request) or "storefront:home")
     context = {
         "form": form,
         "title": _("Create an account"),
         "submit": _("Create account"),
         "is_register": True,
-        "next": _safe_next(request),
+        "next": safe_next(request),
     }
     return render(request, "customers/register.html", context)
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and allowed else ""
 
 
 @login_required

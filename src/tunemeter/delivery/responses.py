@@ -9,16 +9,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 
 from tunemeter.delivery.ranges import if_range_allows, none_match, parse_range
+from tunemeter.httputil import content_disposition
 
 _END = object()
 
@@ -33,15 +32,6 @@ class Representation:
     open_at: Callable[[int], Iterable[bytes]]  # the bytes from an offset to the end
     etag: str | None = None  # strong: '"<hash>"'
     last_modified: datetime | None = None
-
-
-def content_disposition(filename: str) -> str:
-    """Return an RFC 6266 attachment header: an ASCII fallback and the UTF-8 name."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = (
-        "".join(c if c.isprintable() and c not in '"\\' else "_" for c in ascii_name) or "download"
-    )
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 async def aiter_sync(items: Iterable[bytes]) -> AsyncIterator[bytes]:

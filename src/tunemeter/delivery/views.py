@@ -13,18 +13,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tunemeter.delivery import selectors, services
 from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
-from tunemeter.delivery.responses import content_disposition, respond
+from tunemeter.delivery.responses import respond
+from tunemeter.httputil import content_disposition, too_many_requests
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.models import Order
 from tunemeter.transcoding.exceptions import EncoderBusy
 
 logger = logging.getLogger(__name__)
-
-
-def _busy(retry_after: int, message: str) -> HttpResponse:
-    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def _link_or_error(request: HttpRequest, token: str):
@@ -100,12 +95,12 @@ def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpR
             release = services.download_slot_acquire(customer_id)
         rep = build()
     except services.TooManyDownloads as exc:
-        return _busy(5, str(exc))
+        return too_many_requests(5, str(exc))
     except BaseException as exc:
         if release is not None:
             release()
         if isinstance(exc, EncoderBusy):
-            return _busy(exc.retry_after, "All encoders are busy; try again shortly.")
+            return too_many_requests(exc.retry_after, "All encoders are busy; try again shortly.")
         raise
     if release is None:
         return respond(request, rep)

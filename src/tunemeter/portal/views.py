@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.handlers.asgi import ASGIRequest
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from tunemeter.httputil import attachment, file_chunks
 from tunemeter.portal import downloads, selectors
 from tunemeter.portal.charts import sales_chart
 from tunemeter.portal.forms import TakedownForm
@@ -111,48 +108,6 @@ def statements(request: HttpRequest, holder_id: int) -> HttpResponse:
     return render(request, "portal/statements.html", context)
 
 
-_END = object()
-
-
-async def _async_pieces(pieces: Iterator) -> AsyncIterator:
-    """Yield a blocking iterator's pieces to the ASGI server, one thread hop per piece.
-
-    Each next() runs in the request's own sync thread (thread-sensitive), where the
-    statement's database cursor lives; Django would otherwise read the whole body into
-    memory before sending it.
-    """
-    step = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (piece := await step(pieces, _END)) is not _END:
-            yield piece
-    finally:
-        if (close := getattr(pieces, "close", None)) is not None:
-            await sync_to_async(close, thread_sensitive=True)()
-
-
-def _file_chunks(handle, size: int = 65_536) -> Iterator[bytes]:
-    with handle:
-        while chunk := handle.read(size):
-            yield chunk
-
-
-def _attachment(
-    request: HttpRequest,
-    pieces: Iterator,
-    *,
-    name: str,
-    content_type: str,
-    size_bytes: int | None = None,
-) -> StreamingHttpResponse:
-    """Return a streamed download of pieces, named name (async under ASGI, else sync)."""
-    content = _async_pieces(pieces) if isinstance(request, ASGIRequest) else pieces
-    response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    if size_bytes is not None:
-        response["Content-Length"] = str(size_bytes)
-    return response
-
-
 def _period(text: str) -> Period:
     try:
         return period_parse(text)
@@ -170,15 +125,15 @@ def statement_download(request: HttpRequest, holder_id: int, period: str, kind: 
                 request.user.pk, holder.pk, when.name, kind)  # fmt: skip
     if kind == "csv":
         name, pieces = downloads.statement_csv(holder=holder, period=when)
-        return _attachment(request, pieces, name=name, content_type="text/csv; charset=utf-8")
+        return attachment(request, pieces, filename=name, content_type="text/csv; charset=utf-8")
     if kind == "dsr":
         name, handle = downloads.statement_dsr(holder=holder, period=when)
         size = os.fstat(handle.fileno()).st_size
-        pieces = _file_chunks(handle)
-        return _attachment(
+        pieces = file_chunks(handle)
+        return attachment(
             request,
             pieces,
-            name=name,
+            filename=name,
             content_type="text/tab-separated-values; charset=utf-8",
             size_bytes=size,
         )

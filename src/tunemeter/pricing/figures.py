@@ -8,8 +8,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 
 from tunemeter.catalog.models import Release, Track
+from tunemeter.display import format_label, money_display, size_display
 from tunemeter.pricing.previews import PricePreview, price_preview
-from tunemeter.storefront.templatetags.store import format_label, money_display, size_display
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)

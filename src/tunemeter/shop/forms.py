@@ -8,8 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from tunemeter.display import currency_exponent, money_display
 from tunemeter.shop.cart import KINDS
-from tunemeter.storefront.templatetags.store import currency_exponent, money_display
 from tunemeter.transcoding.formats import FORMATS
 
 MAX_KEY_LENGTH = 100

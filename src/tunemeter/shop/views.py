@@ -19,10 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from tunemeter.display import currency_exponent, format_label, money_display
+from tunemeter.httputil import safe_next
 from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing import figures as pricing
@@ -35,20 +36,9 @@ from tunemeter.shop.forms import BuyForm, CartAddForm, CartItemForm, GiftCodeFor
 from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
 from tunemeter.shop.services import order_place
-from tunemeter.storefront.templatetags.store import currency_exponent, format_label, money_display
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    """Return the POSTed or asked `next` when it stays on this site, else default."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # ---------------------------------------------------------------- cart
@@ -99,11 +89,11 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     form = CartAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That item or format does not exist."))
-        return redirect(_next_url(request, reverse("shop:cart")))
+        return redirect(safe_next(request, reverse("shop:cart")))
     kind, object_id, format_id = (form.cleaned_data[k] for k in ("kind", "id", "format"))
     if "show" in request.POST:
         # The no-JavaScript picker: show this format's size and price, change nothing.
-        back = _next_url(request, reverse("storefront:home"))
+        back = safe_next(request, reverse("storefront:home"))
         query = f"format={format_id}" + (f"&track={object_id}" if kind == "track" else "")
         anchor = f"#track-{object_id}" if kind == "track" else "#buy-release"
         return redirect(f"{back.split('?')[0]}?{query}{anchor}")
@@ -111,7 +101,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         cart.cart_add(session=request.session, kind=kind, object_id=object_id, format_id=format_id)
     except cart.CartError as exc:
         messages.error(request, str(exc))
-        return redirect(_next_url(request, reverse("shop:cart")))
+        return redirect(safe_next(request, reverse("shop:cart")))
     messages.success(
         request, _("Added to your cart (%(format)s).") % {"format": format_label(format_id)}
     )
@@ -295,7 +285,7 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
         "demo_max_minor": settings.DEMO_MAX_DEPOSIT_MINOR,
         "topup_form": topup,
         "gift_form": gift or GiftCodeForm(),
-        "next": _next_url(request, ""),
+        "next": safe_next(request, ""),
     }
 
 
@@ -329,7 +319,7 @@ def balance_topup(request: HttpRequest) -> HttpResponse:
                 _("Added %(amount)s to your balance.")
                 % {"amount": money_display(form.amount_minor)},
             )
-            return redirect(_next_url(request, reverse("shop:balance")))
+            return redirect(safe_next(request, reverse("shop:balance")))
     return render(request, "shop/balance.html", _balance_context(request, topup=form), status=400)
 
 
@@ -349,7 +339,7 @@ def balance_gift(request: HttpRequest) -> HttpResponse:
                 _("Gift code redeemed: your balance is now %(amount)s.")
                 % {"amount": money_display(now_minor)},
             )
-            return redirect(_next_url(request, reverse("shop:balance")))
+            return redirect(safe_next(request, reverse("shop:balance")))
     return render(request, "shop/balance.html", _balance_context(request, gift=form), status=400)
 
 

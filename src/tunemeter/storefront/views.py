@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from tunemeter import storage
 from tunemeter.catalog import selectors
 from tunemeter.catalog.models import Artist, Genre, Release, Track, duration_display
+from tunemeter.httputil import cache_public, no_store, too_many_requests
 from tunemeter.pricing import figures as pricing
 from tunemeter.storefront import selectors as store_selectors
 from tunemeter.transcoding import services as transcoding
@@ -121,8 +122,7 @@ def prices_json(request: HttpRequest, kind: str, object_id: int) -> JsonResponse
         }
     )
     # Prices depend on the buyer (owned tracks, territory) and change with rates.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return no_store(response)
 
 
 @require_safe
@@ -136,8 +136,7 @@ def cover(request: HttpRequest, release_id: int) -> FileResponse:
         raise Http404("No cover") from exc
     response = FileResponse(handle, content_type=obj.cover_mime)
     # Covers are content-addressed: the same path never changes content.
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return cache_public(response, max_age=86400)
 
 
 @require_safe
@@ -168,12 +167,9 @@ def preview(request: HttpRequest, track_id: int) -> HttpResponse:
     try:
         stream = transcoding.preview_open(track_id=track_id)
     except EncoderBusy as exc:
-        response = HttpResponse("Encoders are busy; try again shortly.", status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        return too_many_requests(exc.retry_after, "Encoders are busy; try again shortly.")
     if stream.cached:
         response = FileResponse(open(stream.path, "rb"), content_type="audio/mpeg")  # noqa: SIM115
     else:
         response = StreamingHttpResponse(iter(stream), content_type="audio/mpeg")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return cache_public(response, max_age=3600)

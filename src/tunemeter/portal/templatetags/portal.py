@@ -2,7 +2,8 @@
 
 Royalties are micro-units: a share of a cheap track is often a fraction of a cent, so
 `micro_money` shows the exact amount (at least the currency's decimals, more only when
-there are sub-unit digits) in the storefront's money style.
+there are sub-unit digits) in the store's money style. The formatting is
+tunemeter.display's; these are thin filters.
 """
 
 from __future__ import annotations
@@ -10,23 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
 from django.utils.formats import number_format
 from django_countries import countries
 
+from tunemeter.display import micro_display
 from tunemeter.portal.selectors import portal_access
-from tunemeter.storefront.templatetags.store import currency_exponent, decimal_display
 
 register = template.Library()
-
-
-def micro_display(amount_micro: int, currency: str | None = None) -> str:
-    """Return micro-units as money for the locale: $0.035, 1 234,50 ₽ (exact, never rounded)."""
-    currency = (currency or settings.STORE_CURRENCY).upper()
-    exponent = currency_exponent(currency)
-    whole, fraction = divmod(abs(int(amount_micro)), 1_000_000)
-    digits = f"{fraction:06d}".rstrip("0").ljust(exponent, "0")
-    return decimal_display(negative=amount_micro < 0, whole=whole, digits=digits, currency=currency)
 
 
 @register.filter(name="micro_money")

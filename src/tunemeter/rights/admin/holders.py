@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tunemeter.httputil import content_disposition
 from tunemeter.ledger.units import micro_format
 from tunemeter.rights.admin.base import RecordAdmin, adopt
 from tunemeter.rights.models import Mandate, RightsHolder
@@ -115,7 +116,7 @@ class RightsHolderAdmin(admin.ModelAdmin):
                 period.name,
             )
             return HttpResponse(page.replace("<body>", "<body>" + links, 1))
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name)
         return response
 
 
