@@ -23,13 +23,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tunemeter.httputil import attachment, file_chunks
-from tunemeter.portal import downloads, selectors
+from tunemeter.portal import selectors
 from tunemeter.portal.charts import sales_chart
 from tunemeter.portal.forms import TakedownForm
 from tunemeter.rights.exceptions import RightsError
 from tunemeter.rights.models import RightsHolder
 from tunemeter.rights.services import takedown_create
+from tunemeter.royalties.exports import statement_csv_stream, statement_file_name, statement_html
 from tunemeter.royalties.periods import Period, period_parse
+from tunemeter.royalties.reports import dsr_for_holder
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +126,11 @@ def statement_download(request: HttpRequest, holder_id: int, period: str, kind: 
     logger.info("portal statement user=%s holder=%s period=%s kind=%s",
                 request.user.pk, holder.pk, when.name, kind)  # fmt: skip
     if kind == "csv":
-        name, pieces = downloads.statement_csv(holder=holder, period=when)
+        name = statement_file_name(holder.pk, when, "csv")
+        pieces = statement_csv_stream(holder=holder, period=when)
         return attachment(request, pieces, filename=name, content_type="text/csv; charset=utf-8")
     if kind == "dsr":
-        name, handle = downloads.statement_dsr(holder=holder, period=when)
+        name, handle = dsr_for_holder(holder=holder, period=when)
         size = os.fstat(handle.fileno()).st_size
         pieces = file_chunks(handle)
         return attachment(
@@ -138,7 +141,7 @@ def statement_download(request: HttpRequest, holder_id: int, period: str, kind: 
             size_bytes=size,
         )
     if kind == "html":
-        return HttpResponse(downloads.statement_page(holder=holder, period=when))
+        return HttpResponse(statement_html(holder=holder, period=when))
     raise Http404("No such statement format")
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from tunemeter.rights.exceptions import RightsError, SplitInvalid
 from tunemeter.rights.models import RIGHT_TYPES, Deal, Mandate, RightsHolder, Split, Takedown
 from tunemeter.rights.selectors import TOTAL_BPS
+from tunemeter.rights.signals import mandate_registered
 from tunemeter.rights.territories import territories_normalize
 
 logger = logging.getLogger(__name__)
@@ -151,9 +152,7 @@ def mandate_register(
     ends_at: datetime | None = None,
     reference: str = "",
 ) -> Mandate:
-    """Record a holder's mandate, and release to them the escrow it now covers."""
-    from tunemeter.royalties.services import escrow_release  # royalties builds on rights
-
+    """Record a holder's mandate; receivers of mandate_registered (escrow release) run with it."""
     with transaction.atomic():
         mandate = Mandate(
             holder=holder,
@@ -165,7 +164,7 @@ def mandate_register(
         )
         mandate.full_clean()
         mandate.save()
-        escrow_release(mandate=mandate)
+        mandate_registered.send(sender=Mandate, mandate=mandate)
     logger.info("mandate registered id=%s holder=%s", mandate.pk, holder.pk)
     return mandate
 

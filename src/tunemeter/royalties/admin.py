@@ -16,6 +16,7 @@ from django.contrib import admin
 from tunemeter.ledger.admin import ReadOnly
 from tunemeter.ledger.units import micro_format, minor_format
 from tunemeter.rights.admin import RecordAdmin, adopt, service_check
+from tunemeter.royalties import holders_admin  # noqa: F401 - re-registers holders with money
 from tunemeter.royalties.exceptions import RoyaltiesError
 from tunemeter.royalties.models import EscrowRelease, Payout, RoyaltyLine
 from tunemeter.royalties.services import payout_record

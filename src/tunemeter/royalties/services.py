@@ -343,3 +343,8 @@ def payout_record(
         "payout recorded holder=%s amount_minor=%d ref=%s", holder.pk, amount_minor, reference
     )
     return payout
+
+
+def escrow_release_on_mandate(*, sender, mandate, **kwargs) -> None:
+    """Receive rights' mandate_registered: release the escrow the new mandate covers."""
+    escrow_release(mandate=mandate)
