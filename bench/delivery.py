@@ -130,7 +130,7 @@ def main() -> None:
         from tunemeter.catalog.importing.pipeline import import_run
         from tunemeter.catalog.models import Release
         from tunemeter.customers.services import customer_register
-        from tunemeter.delivery.services import release_link, track_link
+        from tunemeter.delivery.links import release_link, track_link
         from tunemeter.library.models import Entitlement
         from tunemeter.ops.demo import demo_track
         from tunemeter.pricing.services import quote_create

@@ -16,8 +16,7 @@ import pytest
 
 from tunemeter import storage
 from tunemeter.delivery import logbook
-from tunemeter.delivery.links import link_sign
-from tunemeter.delivery.services import release_link, track_link
+from tunemeter.delivery.links import link_sign, release_link, track_link
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.services import order_refund
 from tunemeter.transcoding import cache as cache_module

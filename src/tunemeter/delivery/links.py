@@ -1,7 +1,7 @@
 """Sign and check download links: HMAC with their own salt, an owner and an expiry.
 
 A link works without a session (download managers, curl); the library page issues
-fresh ones at any time.
+fresh ones at any time; track_link and release_link issue them for what was bought.
 """
 
 from __future__ import annotations
@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
+
+from tunemeter.delivery.names import safe_filename, track_filename
+from tunemeter.library.models import Entitlement
+from tunemeter.transcoding.formats import FORMATS
 
 SALT = "tunemeter.delivery.link"
 
@@ -74,3 +79,24 @@ def link_verify(token: str) -> Link:
         format_id=payload.get("f"),
         expires_at=payload["x"],
     )
+
+
+def track_link(entitlement: Entitlement) -> str:
+    """Return a fresh signed URL for an entitlement (named from the catalog, no render job)."""
+    token = link_sign(customer_id=entitlement.customer_id, entitlement_id=entitlement.pk)
+    track = entitlement.track
+    name = track_filename(
+        position=track.position,
+        artist=track.artist.name,
+        title=track.title,
+        extension=FORMATS[entitlement.format_id].extension,
+    )
+    return reverse("delivery:track", args=[token, name])
+
+
+def release_link(*, customer_id: int, order_id: int, release, format_id: str) -> str:
+    """Return a fresh signed URL for the zip of a release bought in an order."""
+    token = link_sign(
+        customer_id=customer_id, order_id=order_id, release_id=release.pk, format_id=format_id
+    )
+    return reverse("delivery:release", args=[token, safe_filename(f"{release.title}.zip")])

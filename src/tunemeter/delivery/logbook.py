@@ -1,12 +1,17 @@
-"""Write download logs from a background thread, so logging never blocks a transfer."""
+"""Write download logs from a background thread, so logging never blocks a transfer.
+
+`counted` wraps a body: it logs the bytes sent and frees the download slot at its end.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +54,18 @@ def flush(timeout: float = 5.0) -> None:
     done = threading.Event()
     threading.Thread(target=lambda: (_queue.join(), done.set()), daemon=True).start()
     done.wait(timeout)
+
+
+def counted(
+    chunks: Iterable[bytes], *, record: dict, release: Callable[[], None]
+) -> Iterator[bytes]:
+    """Yield chunks, then log the download (bytes sent, completed or not) and free the slot."""
+    sent, completed = 0, False
+    try:
+        for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+        completed = True
+    finally:
+        release()
+        log_download(**record, bytes_sent=sent, completed=completed, finished_at=timezone.now())

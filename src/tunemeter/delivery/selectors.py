@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tunemeter.delivery.services import release_link, track_link
+from tunemeter.delivery.links import release_link, track_link
 from tunemeter.library.models import Entitlement
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tunemeter.delivery import selectors, services
+from tunemeter.delivery import exceptions, limits, links, logbook, names, reads, selectors
 from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
 from tunemeter.delivery.responses import respond
 from tunemeter.httputil import content_disposition, too_many_requests
@@ -53,38 +53,36 @@ def _resolve(request: HttpRequest, token: str, check):
         return None, error
     try:
         return link, check(link)
-    except services.NotFound as exc:
+    except exceptions.NotFound as exc:
         raise Http404(str(exc)) from exc
-    except services.DownloadDenied as exc:
+    except exceptions.DownloadDenied as exc:
         return None, HttpResponse(str(exc), status=403, content_type="text/plain")
 
 
 @require_http_methods(["GET", "HEAD"])
 def track_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
     """Download one purchased track in one format."""
-    link, entitlement = _resolve(request, token, services.entitlement_for)
+    link, entitlement = _resolve(request, token, reads.entitlement_for)
     if link is None:
         return entitlement
-    job = services.entitlement_job(entitlement)
+    job = reads.entitlement_job(entitlement)
     record = _record(
         request,
         customer_id=link.customer_id,
         format_id=job.fmt.id,
-        what=services.job_filename(job),
+        what=names.job_filename(job),
         entitlement_id=entitlement.pk,
     )
-    if settings.ACCEL_REDIRECT and services.is_cached(job):
+    if settings.ACCEL_REDIRECT and reads.is_cached(job):
         # Django checked the link; nginx sends the bytes (ranges, sendfile).
         response = HttpResponse(content_type=job.fmt.mime_type)
         response["X-Accel-Redirect"] = settings.ACCEL_REDIRECT + job.relpath
-        response["Content-Disposition"] = content_disposition(services.job_filename(job))
-        from tunemeter.delivery.logbook import log_download
-
-        log_download(**record, handed_to_proxy=True, completed=True, finished_at=timezone.now())
+        response["Content-Disposition"] = content_disposition(names.job_filename(job))
+        logbook.log_download(
+            **record, handed_to_proxy=True, completed=True, finished_at=timezone.now()
+        )
         return response
-    return _serve(
-        request, link.customer_id, record, lambda: services.rendition_representation(job)[0]
-    )
+    return _serve(request, link.customer_id, record, lambda: reads.rendition_representation(job)[0])
 
 
 def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpResponse:
@@ -92,9 +90,9 @@ def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpR
     release = None
     try:
         if request.method != "HEAD":
-            release = services.download_slot_acquire(customer_id)
+            release = limits.download_slot_acquire(customer_id)
         rep = build()
-    except services.TooManyDownloads as exc:
+    except exceptions.TooManyDownloads as exc:
         return too_many_requests(5, str(exc))
     except BaseException as exc:
         if release is not None:
@@ -105,7 +103,7 @@ def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpR
     if release is None:
         return respond(request, rep)
     response = respond(
-        request, rep, wrap=lambda chunks: services.counted(chunks, record=record, release=release)
+        request, rep, wrap=lambda chunks: logbook.counted(chunks, record=record, release=release)
     )
     if not response.streaming:
         release()
@@ -115,7 +113,7 @@ def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpR
 @require_http_methods(["GET", "HEAD"])
 def release_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
     """Download a purchased release as one zip in one format."""
-    link, found = _resolve(request, token, services.release_order_check)
+    link, found = _resolve(request, token, reads.release_order_check)
     if link is None:
         return found
     order, release, entitlements = found
@@ -130,7 +128,7 @@ def release_download(request: HttpRequest, token: str, filename: str) -> HttpRes
         request,
         link.customer_id,
         record,
-        lambda: services.release_representation(release, entitlements, link.format_id),
+        lambda: reads.release_representation(release, entitlements, link.format_id),
     )
 
 
@@ -153,4 +151,4 @@ def fresh_link(request: HttpRequest, entitlement_id: int) -> HttpResponse:
         revoked_at__isnull=True,
         order__status=Order.PAID,
     )
-    return redirect(services.track_link(entitlement))
+    return redirect(links.track_link(entitlement))

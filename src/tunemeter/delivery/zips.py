@@ -13,7 +13,8 @@ import zipstream
 import zipstream.ng
 
 from tunemeter import storage
-from tunemeter.transcoding.cache import cache_get
+from tunemeter.delivery.names import safe_filename
+from tunemeter.transcoding.cache import cache_get, cache_open_waiting
 from tunemeter.transcoding.exceptions import EncoderBusy
 from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
 from tunemeter.transcoding.sizing import exact_size
@@ -31,8 +32,6 @@ zipstream.ng.ZipStreamInfo = _FixedDateInfo
 
 
 def _member_name(job: RenderJob, multi_disc: bool) -> str:
-    from tunemeter.delivery.services import safe_filename
-
     name = safe_filename(f"{job.tags.track:02d} - {job.tags.title}.{job.fmt.extension}")
     return f"Disc {job.tags.disc}/{name}" if multi_disc else name
 
@@ -81,10 +80,8 @@ class ZipPlan:
                         break
 
         def member_data(i: int) -> Iterator[bytes]:
-            from tunemeter.delivery.services import busy_retry
-
             open_ahead(i)
-            stream = opened.pop(i, None) or busy_retry(self.jobs[i])
+            stream = opened.pop(i, None) or cache_open_waiting(self.jobs[i])
             for chunk in stream:
                 yield chunk
                 # A slot frees as soon as an encode ends: start the next track at once.

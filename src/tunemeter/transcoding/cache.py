@@ -303,3 +303,15 @@ def cache_get() -> RenditionCache:
         if _cache is None:
             _cache = RenditionCache()
         return _cache
+
+
+def cache_open_waiting(job: RenderJob, *, wait_seconds: float = 60.0) -> RenditionStream:
+    """Open a rendition, waiting up to wait_seconds for a free encoder slot (zips use it)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return cache_get().open(job)
+        except EncoderBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -1,110 +1,22 @@
-"""Resolve links to downloads: entitlement checks, cached or growing renditions, zips, limits."""
+"""Resolve links to what they download: entitlement checks, cached or growing renditions, zips."""
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-
-from django.conf import settings
-from django.urls import reverse
-from django.utils import timezone
 
 from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
-from tunemeter.delivery.links import Link, link_sign
+from tunemeter.delivery.exceptions import DownloadDenied, NotFound
+from tunemeter.delivery.links import Link
+from tunemeter.delivery.names import job_filename, safe_filename
 from tunemeter.delivery.responses import Representation
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.models import Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
-from tunemeter.transcoding.exceptions import EncoderBusy
-from tunemeter.transcoding.formats import FORMATS
 from tunemeter.transcoding.selectors import RenderJob, rendition_recorded
 from tunemeter.transcoding.services import rendition_job
 from tunemeter.transcoding.sizing import exact_size
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-class DownloadDenied(Exception):
-    """The link is genuine but its entitlement is revoked or refunded (403)."""
-
-
-class NotFound(Exception):
-    """Nothing this customer owns matches (404)."""
-
-
-class TooManyDownloads(Exception):
-    """The customer already runs the maximum number of downloads (429)."""
-
-
-_active: Counter[int] = Counter()
-_active_lock = threading.Lock()
-
-
-def download_slot_acquire(customer_id: int) -> Callable[[], None]:
-    """Take one of the customer's concurrent download slots; return its release function.
-
-    Raises TooManyDownloads when all are taken. Releasing twice releases once.
-    """
-    with _active_lock:
-        if _active[customer_id] >= settings.MAX_DOWNLOADS_PER_CUSTOMER:
-            raise TooManyDownloads(
-                f"at most {settings.MAX_DOWNLOADS_PER_CUSTOMER} downloads at once"
-            )
-        _active[customer_id] += 1
-    released = threading.Event()
-
-    def release() -> None:
-        with _active_lock:
-            if not released.is_set():
-                released.set()
-                _active[customer_id] -= 1
-
-    return release
-
-
-def safe_filename(name: str) -> str:
-    return _UNSAFE.sub("_", name).strip(" .") or "download"
-
-
-def track_filename(*, position: int, artist: str, title: str, extension: str) -> str:
-    """Return a download's file name: "03 - Björk - Jóga.flac"."""
-    return safe_filename(f"{position:02d} - {artist} - {title}.{extension}")
-
-
-def job_filename(job: RenderJob) -> str:
-    return track_filename(
-        position=job.tags.track,
-        artist=job.tags.artist,
-        title=job.tags.title,
-        extension=job.fmt.extension,
-    )
-
-
-def track_link(entitlement: Entitlement) -> str:
-    """Return a fresh signed URL for an entitlement (named from the catalog, no render job)."""
-    token = link_sign(customer_id=entitlement.customer_id, entitlement_id=entitlement.pk)
-    track = entitlement.track
-    name = track_filename(
-        position=track.position,
-        artist=track.artist.name,
-        title=track.title,
-        extension=FORMATS[entitlement.format_id].extension,
-    )
-    return reverse("delivery:track", args=[token, name])
-
-
-def release_link(*, customer_id: int, order_id: int, release, format_id: str) -> str:
-    """Return a fresh signed URL for the zip of a release bought in an order."""
-    token = link_sign(
-        customer_id=customer_id, order_id=order_id, release_id=release.pk, format_id=format_id
-    )
-    return reverse("delivery:release", args=[token, safe_filename(f"{release.title}.zip")])
 
 
 def entitlement_for(link: Link) -> Entitlement:
@@ -188,35 +100,6 @@ def release_representation(
         etag=f'"zip-{plan.digest}"' if plan.size_bytes is not None else None,
         last_modified=None,
     )
-
-
-def counted(
-    chunks: Iterable[bytes], *, record: dict, release: Callable[[], None]
-) -> Iterator[bytes]:
-    """Yield chunks, then log the download (bytes sent, completed or not) and free the slot."""
-    from tunemeter.delivery.logbook import log_download
-
-    sent, completed = 0, False
-    try:
-        for chunk in chunks:
-            sent += len(chunk)
-            yield chunk
-        completed = True
-    finally:
-        release()
-        log_download(**record, bytes_sent=sent, completed=completed, finished_at=timezone.now())
-
-
-def busy_retry(job: RenderJob, *, wait_seconds: float = 60.0) -> RenditionStream:
-    """Open a rendition, waiting for a free encoder slot (used inside zips)."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return cache_get().open(job)
-        except EncoderBusy:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def is_cached(job: RenderJob) -> bool:
