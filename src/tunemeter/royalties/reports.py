@@ -26,7 +26,7 @@ from tunemeter.rights.models import RightsHolder
 from tunemeter.royalties.dsr import MULTI_TERRITORY, DsrHeader, DsrSale, dsr_filename, dsr_write
 from tunemeter.royalties.exports import statements_write
 from tunemeter.royalties.models import RoyaltyLine
-from tunemeter.royalties.periods import Period
+from tunemeter.royalties.periods import Period, period_parse
 from tunemeter.royalties.statements import raw_rows
 
 logger = logging.getLogger(__name__)
@@ -188,8 +188,6 @@ def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, Binary
 
 def _export_job(job: tuple[str, str, str, list[int]]) -> list[str]:
     """Run one export job in a worker process; return the paths written."""
-    from tunemeter.royalties.periods import period_parse
-
     kind, period_name, out_dir, holder_ids = job
     export = statements_write if kind == "statements" else dsr_export
     paths = export(period=period_parse(period_name), out_dir=Path(out_dir), holder_ids=holder_ids)
