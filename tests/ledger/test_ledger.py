@@ -12,6 +12,7 @@ from tunemeter.ledger.exceptions import (
     InsufficientFunds,
     TransferConflict,
     UnbalancedTransfer,
+    UnitMismatch,
 )
 from tunemeter.ledger.models import Account, Entry, Transfer
 from tunemeter.ledger.selectors import balance_minor, ledger_verify
@@ -74,7 +75,7 @@ def test_the_database_refuses_a_negative_customer_balance():
     buyer = customer()
     balance = customer_account(user=buyer, currency="USD")
     with pytest.raises(DatabaseError), transaction.atomic():
-        Account.objects.filter(pk=balance.pk).update(balance_minor=-1)
+        Account.objects.filter(pk=balance.pk).update(balance_in_unit=-1)
 
 
 def test_transfers_and_entries_are_append_only_in_code_and_database():
@@ -88,7 +89,7 @@ def test_transfers_and_entries_are_append_only_in_code_and_database():
     with pytest.raises(ImmutableRecord):
         entry.save()
     for sql in (
-        "UPDATE ledger_entry SET amount_minor = amount_minor + 1",
+        "UPDATE ledger_entry SET amount_in_unit = amount_in_unit + 1",
         "DELETE FROM ledger_entry",
         "UPDATE ledger_transfer SET kind = 'forged'",
         "DELETE FROM ledger_transfer",
@@ -118,9 +119,26 @@ def test_verify_reports_tampering_and_exits_1(capsys):
     fund(buyer, 100)
     call_command("ledger", "verify")
     assert "ledger consistent" in capsys.readouterr().out
-    Account.objects.filter(owner=f"customer:{buyer.pk}").update(balance_minor=999)
+    Account.objects.filter(owner=f"customer:{buyer.pk}").update(balance_in_unit=999)
     with pytest.raises(SystemExit) as exit_info:
         call_command("ledger", "verify")
     out = capsys.readouterr().out
     assert exit_info.value.code == 1
     assert "balance 999, entries sum to 100" in out
+
+
+def test_an_amount_is_read_only_in_its_own_unit():
+    """A micro-unit balance or entry read as minor units (or the reverse) is refused."""
+    minor = account_get(kind=Account.REVENUE, currency="USD")
+    micro = account_get(kind=Account.ROYALTIES_PAYABLE, currency="USD", unit=Account.MICRO)
+    other = account_get(kind=Account.ESCROW, currency="USD", unit=Account.MICRO)
+    transfer = transfer_post(transfer_id="units", kind="x", legs=[Leg(micro, 7), Leg(other, -7)])
+    assert Account.objects.get(pk=micro.pk).balance_micro == 7
+    with pytest.raises(UnitMismatch):
+        _ = Account.objects.get(pk=micro.pk).balance_minor
+    with pytest.raises(UnitMismatch):
+        _ = Account.objects.get(pk=minor.pk).balance_micro
+    entry = transfer.entries.select_related("account").get(account=micro)
+    assert entry.amount_micro == 7
+    with pytest.raises(UnitMismatch):
+        _ = entry.amount_minor

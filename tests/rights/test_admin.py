@@ -222,7 +222,7 @@ def test_a_payout_larger_than_the_balance_is_a_form_error_and_moves_nothing(staf
     assert payable > 10_000
     whole_minor = payable // 10_000  # micro-units per cent
     transfers = Transfer.objects.count()
-    accounts = dict(Account.objects.values_list("pk", "balance_minor"))
+    accounts = dict(Account.objects.values_list("pk", "balance_in_unit"))
 
     add = reverse("admin:royalties_payout_add")
     fields = {"holder": label.pk, "currency": order.currency, "reference": "BANK-1"}
@@ -230,7 +230,7 @@ def test_a_payout_larger_than_the_balance_is_a_form_error_and_moves_nothing(staf
     assert response.status_code == 200
     assert f"payable balance is {payable} micro-units" in response.content.decode()
     assert Transfer.objects.count() == transfers and not Payout.objects.exists()
-    assert dict(Account.objects.values_list("pk", "balance_minor")) == accounts
+    assert dict(Account.objects.values_list("pk", "balance_in_unit")) == accounts
 
     assert staff_client.post(add, {**fields, "amount_minor": whole_minor}).status_code == 302
     payout = Payout.objects.get()

@@ -46,7 +46,7 @@ def holder(name, mandate=True, right=SOUND_RECORDING, territories="Worldwide"):
 
 def micro_balance(h, kind):
     account = Account.objects.filter(owner=f"holder:{h.pk}", kind=kind, unit="micro").first()
-    return account.balance_minor if account else 0
+    return account.balance_micro if account else 0
 
 
 def buy(buyer, items, key):

@@ -56,7 +56,7 @@ def test_zero_decimal_currency_reconciles(settings, cur, tmp_path, capsys):
         payout_record(holder=owners[0], amount_minor=10, reference="p", staff=staff, currency=cur)
     s = statement_summaries(period=period_parse("2026-09"), holder_ids=[owners[0].pk])[owners[0].pk]
     payable = Account.objects.get(owner=f"holder:{owners[0].pk}", kind="royalties_payable")
-    assert s.closing_minor * s.per_minor + s.carried_out_micro == payable.balance_minor
+    assert s.closing_minor * s.per_minor + s.carried_out_micro == payable.balance_micro
     assert ledger_verify() == []
     call_command("statements", "--period", "2026-09", "--out", str(tmp_path), "--no-dsr")
     out = capsys.readouterr().out

@@ -38,7 +38,7 @@ TERRITORIES = ["DE", "US", "JP"]
 
 def _sum(kind, unit="micro", owner_prefix="holder:"):
     total = Account.objects.filter(kind=kind, unit=unit, owner__startswith=owner_prefix).aggregate(
-        t=Sum("balance_minor")
+        t=Sum("balance_in_unit")
     )["t"]
     return total or 0
 

@@ -24,7 +24,7 @@ def ledger_at(h, kind, end):
     return (
         Entry.objects.filter(
             account__owner=f"holder:{h.pk}", account__kind=kind, transfer__created_at__lt=end
-        ).aggregate(s=Sum("amount_minor"))["s"]
+        ).aggregate(s=Sum("amount_in_unit"))["s"]
         or 0
     )
 

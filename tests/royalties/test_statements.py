@@ -77,7 +77,7 @@ def test_three_periods_reconcile_to_the_micro_unit(tmp_path):
             assert after.carried_in_micro == before.carried_out_micro
         payable = Account.objects.get(owner=f"holder:{owner.pk}", kind="royalties_payable")
         last = summaries[-1]
-        assert last.closing_minor * MICRO + last.carried_out_micro == payable.balance_minor
+        assert last.closing_minor * MICRO + last.carried_out_micro == payable.balance_micro
         assert 0 <= last.carried_out_micro < MICRO
     october = statement_summaries(period=periods[1], holder_ids=[owners[0].pk])[owners[0].pk]
     assert october.returns_micro < 0 and october.payouts_minor == 1

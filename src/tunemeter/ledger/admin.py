@@ -22,7 +22,7 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnly):
-    list_display = ["id", "kind", "owner", "customer", "currency", "unit", "balance_minor"]
+    list_display = ["id", "kind", "owner", "customer", "currency", "unit", "balance_in_unit"]
     list_filter = ["kind", "currency", "unit"]
     list_select_related = ["customer"]
     search_fields = ["owner", "customer__email"]
@@ -31,7 +31,7 @@ class AccountAdmin(ReadOnly):
 class EntryInline(admin.TabularInline):
     model = Entry
     can_delete = False
-    readonly_fields = ["account", "amount_minor", "currency"]
+    readonly_fields = ["account", "amount_in_unit", "currency"]
     extra = 0
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -53,7 +53,7 @@ class TransferAdmin(ReadOnly):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnly):
-    list_display = ["id", "transfer", "account", "amount_minor", "currency"]
+    list_display = ["id", "transfer", "account", "amount_in_unit", "currency"]
     list_filter = ["account__kind", "currency", "transfer__kind"]
     list_select_related = ["transfer", "account__customer"]
     search_fields = ["transfer__id", "account__owner", "account__customer__email"]

@@ -27,3 +27,7 @@ class TransferConflict(LedgerError):
 
 class ImmutableRecord(LedgerError):
     """Transfers and entries are never updated or deleted."""
+
+
+class UnitMismatch(LedgerError):
+    """An amount in one unit (minor or micro) was read as the other."""

@@ -1,11 +1,23 @@
-"""Define accounts, transfers and entries: double entry, integer minor units, append-only."""
+"""Define accounts, transfers and entries: double entry, integer amounts, append-only.
+
+An account has a unit (minor or micro); its balance and entries are stored "in_unit" and
+read through balance_minor/balance_micro and amount_minor/amount_micro, which refuse the
+wrong unit, so a micro-unit amount is never taken for minor units.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from tunemeter.ledger.exceptions import ImmutableRecord
+from tunemeter.ledger.exceptions import ImmutableRecord, UnitMismatch
+
+
+def unit_check(amount: int, *, unit: str, wanted: str) -> int:
+    """Return amount when it is in the wanted unit; raise UnitMismatch otherwise."""
+    if unit != wanted:
+        raise UnitMismatch(f"amount is in {unit} units, read as {wanted}")
+    return amount
 
 
 class Account(models.Model):
@@ -40,7 +52,8 @@ class Account(models.Model):
     owner = models.CharField(
         max_length=64, help_text='"store", "customer:<user id>" or "holder:<id>"'
     )
-    balance_minor = models.BigIntegerField(default=0)
+    # In the account's unit; read it as balance_minor or balance_micro, which check the unit.
+    balance_in_unit = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,7 +63,7 @@ class Account(models.Model):
             ),
             # A customer can never owe the store: the database refuses it too.
             models.CheckConstraint(
-                condition=~models.Q(kind="customer") | models.Q(balance_minor__gte=0),
+                condition=~models.Q(kind="customer") | models.Q(balance_in_unit__gte=0),
                 name="customer_balance_not_negative",
             ),
         ]
@@ -61,6 +74,16 @@ class Account(models.Model):
             owner = f" of {self.owner}"
         unit = " micro" if self.unit == self.MICRO else ""
         return f"{self.get_kind_display()}{owner} ({self.currency}{unit})"
+
+    @property
+    def balance_minor(self) -> int:
+        """Return the balance in minor units; raise UnitMismatch on a micro-unit account."""
+        return unit_check(self.balance_in_unit, unit=self.unit, wanted=self.MINOR)
+
+    @property
+    def balance_micro(self) -> int:
+        """Return the balance in micro-units; raise UnitMismatch on a minor-unit account."""
+        return unit_check(self.balance_in_unit, unit=self.unit, wanted=self.MICRO)
 
 
 class Transfer(models.Model):
@@ -94,14 +117,15 @@ class Entry(models.Model):
 
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount_minor = models.BigIntegerField()
+    # In the account's unit; read it as amount_minor or amount_micro, which check the unit.
+    amount_in_unit = models.BigIntegerField()
     currency = models.CharField(max_length=3)
 
     class Meta:
         verbose_name_plural = "entries"
 
     def __str__(self) -> str:
-        return f"{self.amount_minor:+d} {self.currency} on {self.account_id}"
+        return f"{self.amount_in_unit:+d} {self.currency} on {self.account_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -110,3 +134,13 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord("entries are append-only")
+
+    @property
+    def amount_minor(self) -> int:
+        """Return the amount in minor units; raise UnitMismatch on a micro-unit account."""
+        return unit_check(self.amount_in_unit, unit=self.account.unit, wanted=Account.MINOR)
+
+    @property
+    def amount_micro(self) -> int:
+        """Return the amount in micro-units; raise UnitMismatch on a minor-unit account."""
+        return unit_check(self.amount_in_unit, unit=self.account.unit, wanted=Account.MICRO)

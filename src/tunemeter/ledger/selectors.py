@@ -23,19 +23,19 @@ def ledger_verify() -> list[str]:
     Return the differences found (empty when the ledger is consistent).
     """
     problems: list[str] = []
-    sums = dict(Entry.objects.values_list("account_id").annotate(total=Sum("amount_minor")))
+    sums = dict(Entry.objects.values_list("account_id").annotate(total=Sum("amount_in_unit")))
     for account in Account.objects.all():
         expected = sums.get(account.pk, 0) or 0
-        if expected != account.balance_minor:
+        if expected != account.balance_in_unit:
             problems.append(
-                f"account {account.pk} ({account}): balance {account.balance_minor}, "
+                f"account {account.pk} ({account}): balance {account.balance_in_unit}, "
                 f"entries sum to {expected}"
             )
-        if account.kind == Account.CUSTOMER and account.balance_minor < 0:
+        if account.kind == Account.CUSTOMER and account.balance_in_unit < 0:
             problems.append(f"account {account.pk} ({account}): negative customer balance")
     per_transfer: dict[tuple[str, str], int] = defaultdict(int)
     for transfer_id, currency, amount, account_currency, unit in Entry.objects.values_list(
-        "transfer_id", "currency", "amount_minor", "account__currency", "account__unit"
+        "transfer_id", "currency", "amount_in_unit", "account__currency", "account__unit"
     ):
         per_transfer[(transfer_id, f"{currency} {unit}")] += amount
         if currency != account_currency:

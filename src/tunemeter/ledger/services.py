@@ -19,13 +19,10 @@ STORE = "store"
 
 @dataclass(frozen=True)
 class Leg:
-    """One side of a transfer: a signed amount on an account, in the account's unit.
-
-    (Named amount_minor for the common case; on micro-unit accounts it holds micro-units.)
-    """
+    """One side of a transfer: a signed amount on an account, in the account's unit."""
 
     account: Account
-    amount_minor: int
+    amount_in_unit: int
 
 
 def account_get(
@@ -54,8 +51,8 @@ def customer_account(*, user, currency: str) -> Account:
 
 
 def _same_legs(transfer: Transfer, legs: list[Leg]) -> bool:
-    posted = sorted(transfer.entries.values_list("account_id", "amount_minor"))
-    return posted == sorted((leg.account.pk, leg.amount_minor) for leg in legs)
+    posted = sorted(transfer.entries.values_list("account_id", "amount_in_unit"))
+    return posted == sorted((leg.account.pk, leg.amount_in_unit) for leg in legs)
 
 
 def transfer_post(
@@ -74,9 +71,9 @@ def transfer_post(
     """
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for leg in legs:
-        if leg.amount_minor == 0:
+        if leg.amount_in_unit == 0:
             continue
-        totals[(leg.account.currency, leg.account.unit)] += leg.amount_minor
+        totals[(leg.account.currency, leg.account.unit)] += leg.amount_in_unit
     if any(totals.values()) or not legs:
         raise UnbalancedTransfer(f"transfer {transfer_id} does not sum to zero: {dict(totals)}")
     try:
@@ -104,7 +101,7 @@ def _post(
         return existing
     amounts: dict[int, int] = defaultdict(int)
     for leg in legs:
-        amounts[leg.account.pk] += leg.amount_minor
+        amounts[leg.account.pk] += leg.amount_in_unit
     # Lock in id order so two transfers touching the same accounts cannot deadlock.
     locked = {
         a.pk: a for a in Account.objects.select_for_update().filter(pk__in=amounts).order_by("pk")
@@ -122,14 +119,14 @@ def _post(
         Entry(
             transfer=transfer,
             account=leg.account,
-            amount_minor=leg.amount_minor,
+            amount_in_unit=leg.amount_in_unit,
             currency=leg.account.currency,
         )
         for leg in legs
-        if leg.amount_minor != 0
+        if leg.amount_in_unit != 0
     )
     for account_id, amount in amounts.items():
-        Account.objects.filter(pk=account_id).update(balance_minor=F("balance_minor") + amount)
+        Account.objects.filter(pk=account_id).update(balance_in_unit=F("balance_in_unit") + amount)
     logger.info("transfer posted id=%s kind=%s legs=%d", transfer_id, kind, len(legs))
     return transfer
 
@@ -139,7 +136,7 @@ def transfer_reverse(
 ) -> Transfer:
     """Post the exact opposite of a transfer (a refund, a correction); idempotent by id."""
     legs = [
-        Leg(account=e.account, amount_minor=-e.amount_minor)
+        Leg(account=e.account, amount_in_unit=-e.amount_in_unit)
         for e in transfer.entries.select_related("account")
     ]
     return transfer_post(

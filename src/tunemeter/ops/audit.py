@@ -48,7 +48,7 @@ def _transfer_text(transfer_id: str) -> list[str]:
     for entry in transfer.entries.select_related("account").order_by("pk"):
         account = entry.account
         amount = (
-            micro_format(entry.amount_minor, entry.currency)
+            micro_format(entry.amount_micro, entry.currency)
             if account.unit == account.MICRO
             else minor_format(entry.amount_minor, entry.currency)
         )

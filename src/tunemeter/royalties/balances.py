@@ -22,7 +22,7 @@ def holder_balances(*, holder) -> dict[str, dict[str, int]]:
     """
     rows = Account.objects.filter(
         owner=f"holder:{holder.pk}", unit=Account.MICRO, kind__in=list(BALANCE_NAMES)
-    ).values_list("currency", "kind", "balance_minor")
+    ).values_list("currency", "kind", "balance_in_unit")
     balances: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(BALANCE_NAMES.values(), 0)
     )

@@ -311,9 +311,9 @@ def payout_record(
             if existing.amount_minor != amount_minor or existing.currency != currency:
                 raise RoyaltiesError(f"payout {reference!r} was recorded with another amount")
             return existing
-        if amount_micro > payable.balance_minor:
+        if amount_micro > payable.balance_micro:
             raise PayoutTooLarge(
-                f"payable balance is {payable.balance_minor} micro-units, less than {amount_micro}"
+                f"payable balance is {payable.balance_micro} micro-units, less than {amount_micro}"
             )
         # A reference may be 200 characters: the transfer id (also 200) takes its hash.
         digest = hashlib.sha256(reference.encode()).hexdigest()[:32]
