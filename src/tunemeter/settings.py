@@ -223,7 +223,7 @@ DDEX_PARTY_ID = os.environ.get("TUNEMETER_DDEX_PARTY_ID", "PADPIDA0000000000Z")
 DDEX_SERVICE_DESCRIPTION = os.environ.get("TUNEMETER_DDEX_SERVICE", "Tunemeter")
 MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
 QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
-SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_gate")
+SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_licence")
 # Instant demo top-ups: only in debug or an explicit demo store.
 DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")
 DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)

@@ -12,9 +12,11 @@ from tunemeter.ledger.models import Account
 from tunemeter.ledger.selectors import ledger_verify
 from tunemeter.pricing.models import ReleaseDiscount
 from tunemeter.pricing.services import quote_create
+from tunemeter.rights import selectors as rights_selectors
 from tunemeter.rights.exceptions import SplitInvalid
 from tunemeter.rights.models import PUBLISHING, SOUND_RECORDING, Deal, RightsHolder
 from tunemeter.rights.services import mandate_register, split_set
+from tunemeter.royalties import services as royalties_services
 from tunemeter.royalties.arithmetic import largest_remainder
 from tunemeter.royalties.exceptions import PayoutTooLarge
 from tunemeter.royalties.models import EscrowRelease, RoyaltyLine
@@ -224,3 +226,23 @@ def test_sales_in_several_territories_and_dates_record_where_and_when(settings):
     line = RoyaltyLine.objects.get(order=order)
     assert (line.territory, line.at, line.kind) == ("JP", moment, RoyaltyLine.SALE)
     assert line.deal.release_id == track.release_id
+
+
+def test_checkout_looks_each_lines_deal_up_once_and_accrues_under_it():
+    """The sale gate returns the deal it found; accrual uses it instead of a second lookup."""
+    first, second = tracks(2)
+    buyer = customer()
+    fund(buyer, 10_000)
+    quote = quote_create(customer=buyer, items=[(first.release, "wav")])
+    real = rights_selectors.deal_for_sale
+    with (
+        mock.patch.object(rights_selectors, "deal_for_sale", wraps=real) as gate_lookups,
+        mock.patch.object(royalties_services, "deal_for_sale", wraps=real) as accrual_lookups,
+    ):
+        order = order_place(customer=buyer, quote=quote, idempotency_key="once")
+    assert gate_lookups.call_count == 2  # one per track, by the gate
+    assert accrual_lookups.call_count == 0
+    deal = Deal.objects.get(release=first.release)
+    lines = RoyaltyLine.objects.filter(order=order)
+    assert {line.track_id for line in lines} == {first.pk, second.pk}
+    assert {line.deal_id for line in lines} == {deal.pk}

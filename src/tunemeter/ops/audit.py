@@ -145,7 +145,7 @@ def licence_audit(*, track_id: int, territory: str, at: datetime) -> tuple[bool,
         )
         return False, out
     out.append("LICENSED")
-    for right_type in deal_right_types(licence.deal):
+    for right_type in deal_right_types(licence.deal.terms):
         for bps, holder in split_shares(
             track=track, right_type=right_type, default_holder=licence.deal.licensor
         ):

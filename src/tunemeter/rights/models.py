@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from tunemeter.rights.exceptions import DealImmutable
 from tunemeter.rights.identifiers import validate_dpid, validate_ipi, validate_isni
+from tunemeter.rights.terms import PER_MINUTE, PER_TRACK, DealTerms
 from tunemeter.rights.territories import Territories, territories_parse, validate_territories
 
 SOUND_RECORDING = "sound_recording"
@@ -145,7 +146,7 @@ class Deal(Subject, Territorial, Period):
 
     PAY_AS_YOU_GO = "PayAsYouGoModel"
     PERMANENT_DOWNLOAD = "PermanentDownload"
-    PER_TRACK, PER_MINUTE = "track", "minute"
+    PER_TRACK, PER_MINUTE = PER_TRACK, PER_MINUTE
     TERMS_FIELDS = (
         "licensor_id",
         "release_id",
@@ -211,6 +212,11 @@ class Deal(Subject, Territorial, Period):
                     "a deal's terms are never edited: end-date it and make a new deal"
                 )
         super().save(*args, **kwargs)
+
+    @property
+    def terms(self) -> DealTerms:
+        """Return the deal's royalty terms as one value."""
+        return DealTerms.of(self)
 
 
 class Split(Subject):

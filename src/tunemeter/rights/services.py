@@ -104,14 +104,10 @@ def deal_replace(*, deal: Deal, starts_at: datetime, **terms) -> Deal:
         fields = {
             "licensor": deal.licensor,
             "territories": deal.territories,
-            "sr_share_bps": deal.sr_share_bps,
             "release": deal.release,
             "track": deal.track,
-            "sr_minimum_micro": deal.sr_minimum_micro,
-            "pub_share_bps": deal.pub_share_bps,
-            "pub_amount_micro": deal.pub_amount_micro,
-            "pub_amount_per": deal.pub_amount_per,
             "reference": deal.reference,
+            **deal.terms.as_fields(),
         }
         return deal_create(**{**fields, **terms}, starts_at=starts_at, supersedes=deal)
 

@@ -66,11 +66,16 @@ def _paid_micro(lines, currency: str) -> dict[int, int]:
     return paid
 
 
-def royalties_accrue(*, order, lines, territory: str, at: datetime) -> list[RoyaltyLine]:
+def royalties_accrue(
+    *, order, lines, territory: str, at: datetime, deals: dict | None = None
+) -> list[RoyaltyLine]:
     """Accrue every holder's royalties on an order's lines; call inside the checkout.
 
-    Lines sold without a deal (only possible with a permissive sale gate) accrue nothing.
+    `deals` maps a line's id to the deal the sale gate found for it, so the deal is not
+    looked up again; a line missing from it is looked up here. Lines sold without a deal
+    (only possible with a permissive sale gate) accrue nothing.
     """
+    deals = deals or {}
     currency = order.currency
     lines = [line for line in lines if not line.owned and line.price_minor > 0]
     paid = _paid_micro(lines, currency)
@@ -80,14 +85,15 @@ def royalties_accrue(*, order, lines, territory: str, at: datetime) -> list[Roya
     mandates: dict[tuple[int, str], object] = {}  # territory and moment are the order's
     for line in lines:
         track = line.track
-        deal = deal_for_sale(track=track, territory=territory, at=at)
+        deal = deals.get(line.pk) or deal_for_sale(track=track, territory=territory, at=at)
         if deal is None:
             logger.warning("sale without deal order=%s track=%s", order.pk, track.pk)
             continue
         basis = paid[line.pk]
-        for right_type in deal_right_types(deal):
+        terms = deal.terms
+        for right_type in deal_right_types(terms):
             royalty, rate = royalty_micro(
-                deal=deal, right_type=right_type, basis_micro=basis, length_ms=track.length_ms
+                terms=terms, right_type=right_type, basis_micro=basis, length_ms=track.length_ms
             )
             if royalty == 0:
                 continue

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tunemeter.ledger.units import micro_format
-from tunemeter.rights.models import PUBLISHING, SOUND_RECORDING, Deal
+from tunemeter.rights.models import PUBLISHING, SOUND_RECORDING
+from tunemeter.rights.terms import PER_MINUTE, DealTerms
 
 BPS = 10_000
 
@@ -13,37 +14,34 @@ def _percent(bps: int) -> str:
 
 
 def royalty_micro(
-    *, deal: Deal, right_type: str, basis_micro: int, length_ms: int
+    *, terms: DealTerms, right_type: str, basis_micro: int, length_ms: int
 ) -> tuple[int, str]:
-    """Return (royalty, rate) for one track sold for basis_micro under deal's terms.
+    """Return (royalty, rate) for one track sold for basis_micro under a deal's terms.
 
     Shares are floored to the micro-unit (a fraction of a millionth stays with the
     store); a minimum or a fixed amount applies when it is higher.
     """
     if right_type == SOUND_RECORDING:
-        share = basis_micro * deal.sr_share_bps // BPS
-        rate = _percent(deal.sr_share_bps)
-        if deal.sr_minimum_micro:
-            rate += f", min {micro_format(deal.sr_minimum_micro)}/track"
-        return max(share, deal.sr_minimum_micro), rate
+        share = basis_micro * terms.sr_share_bps // BPS
+        rate = _percent(terms.sr_share_bps)
+        if terms.sr_minimum_micro:
+            rate += f", min {micro_format(terms.sr_minimum_micro)}/track"
+        return max(share, terms.sr_minimum_micro), rate
     if right_type == PUBLISHING:
-        share = basis_micro * deal.pub_share_bps // BPS
+        share = basis_micro * terms.pub_share_bps // BPS
         units = 1
-        if deal.pub_amount_per == Deal.PER_MINUTE:
+        if terms.pub_amount_per == PER_MINUTE:
             units = max(1, -(-length_ms // 60_000))  # started minutes
-        fixed = deal.pub_amount_micro * units
+        fixed = terms.pub_amount_micro * units
         parts = []
-        if deal.pub_share_bps:
-            parts.append(_percent(deal.pub_share_bps))
-        if deal.pub_amount_micro:
-            parts.append(f"{micro_format(deal.pub_amount_micro)}/{deal.pub_amount_per}")
+        if terms.pub_share_bps:
+            parts.append(_percent(terms.pub_share_bps))
+        if terms.pub_amount_micro:
+            parts.append(f"{micro_format(terms.pub_amount_micro)}/{terms.pub_amount_per}")
         return max(share, fixed), " or ".join(parts) + (" (higher)" if len(parts) > 1 else "")
     raise ValueError(f"unknown right type {right_type!r}")
 
 
-def deal_right_types(deal: Deal) -> list[str]:
-    """Return the right types a deal pays royalties for."""
-    types = [SOUND_RECORDING]
-    if deal.pub_share_bps or deal.pub_amount_micro:
-        types.append(PUBLISHING)
-    return types
+def deal_right_types(terms: DealTerms) -> list[str]:
+    """Return the right types a deal's terms pay royalties for."""
+    return [SOUND_RECORDING, PUBLISHING] if terms.pays_publishing else [SOUND_RECORDING]

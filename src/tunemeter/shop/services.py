@@ -18,7 +18,7 @@ from tunemeter.ledger.services import (
 from tunemeter.library.selectors import owned_formats
 from tunemeter.library.services import entitlements_grant, entitlements_revoke
 from tunemeter.pricing.exceptions import QuoteExpired
-from tunemeter.pricing.gate import sale_gate
+from tunemeter.pricing.gate import sale_verdict
 from tunemeter.pricing.models import Quote, QuoteLine
 from tunemeter.pricing.services import quote_refresh
 from tunemeter.royalties.services import royalties_accrue, royalties_reverse
@@ -79,11 +79,15 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
     )
     owned = owned_formats(customer=customer, track_ids=[line.track_id for line in lines])
     now = timezone.now()
+    deals = {}  # the deal the gate found for each line, handed to accrual
     for line in lines:
         if not line.owned and line.item.format_id in owned.get(line.track_id, ()):
             raise QuoteStale("you bought some of these since the quote", fresh=None)
-        if (reason := sale_gate(track=line.track, territory=quote.territory, at=now)) is not None:
-            raise NotForSale(f"{line.track.title}: {reason}")
+        verdict = sale_verdict(track=line.track, territory=quote.territory, at=now)
+        if verdict.reason is not None:
+            raise NotForSale(f"{line.track.title}: {verdict.reason}")
+        if verdict.deal is not None:
+            deals[line.pk] = verdict.deal
         if not line.item.available:
             # Refused when quoted (priced at 0), sellable now: the quote no longer says
             # what would be bought. Never hand over an item that was quoted as free.
@@ -104,7 +108,7 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         currency=currency,
         transfer_id=transfer.pk if transfer else "",
     )
-    royalties_accrue(order=order, lines=lines, territory=quote.territory, at=now)
+    royalties_accrue(order=order, lines=lines, territory=quote.territory, at=now, deals=deals)
     entitlements_grant(order=order, lines=[line for line in lines if not line.owned])
     logger.info("order placed id=%s customer=%s total=%d", order.pk, customer.pk, order.total_minor)
     return order

@@ -278,16 +278,6 @@ def _terms(
     return terms
 
 
-def _deal_terms(deal: Deal) -> dict[str, object]:
-    return {
-        "sr_share_bps": deal.sr_share_bps,
-        "sr_minimum_micro": deal.sr_minimum_micro,
-        "pub_share_bps": deal.pub_share_bps,
-        "pub_amount_micro": deal.pub_amount_micro,
-        "pub_amount_per": deal.pub_amount_per,
-    }
-
-
 # ---------------------------------------------------------------------------- applying
 
 
@@ -304,7 +294,7 @@ def _deal_apply(spec: DealSpec, report: ImportReport) -> None:
     )
     where = f"line {spec.line}: {spec.subject} from {spec.licensor} ({spec.territories})"
     for deal in existing:
-        if deal.starts_at != spec.starts_at or _deal_terms(deal) != spec.terms:
+        if deal.starts_at != spec.starts_at or deal.terms.as_fields() != spec.terms:
             continue
         if deal.ends_at == spec.ends_at or deal.pk in succeeded:
             report.counts["deals_unchanged"] += 1
