@@ -17,7 +17,7 @@ def minor_exponent(currency: str) -> int:
 
 def micro_per_minor(currency: str) -> int:
     """Return how many micro-units make one minor unit (10,000 for cents)."""
-    return 10 ** (6 - minor_exponent(currency))
+    return int(10 ** (6 - minor_exponent(currency)))
 
 
 def micro_format(amount_micro: int, currency: str = "") -> str:

@@ -15,6 +15,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from tunemeter.catalog.models import Track
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -24,12 +26,12 @@ class Verdict:
     deal: object | None = None
 
 
-def allow_all(*, track, territory: str, at: datetime) -> str | None:
+def allow_all(*, track: Track, territory: str, at: datetime) -> str | None:
     """Allow every sale, deal or not (a store selling only its own recordings; no royalties)."""
     return None
 
 
-def sale_verdict(*, track, territory: str, at: datetime) -> Verdict:
+def sale_verdict(*, track: Track, territory: str, at: datetime) -> Verdict:
     """Return whether the track may be sold in territory at that moment, and the deal."""
     answer = import_string(settings.SALE_GATE)(track=track, territory=territory, at=at)
     if answer is None or isinstance(answer, str):
@@ -37,6 +39,6 @@ def sale_verdict(*, track, territory: str, at: datetime) -> Verdict:
     return Verdict(answer.reason, answer.deal)
 
 
-def sale_gate(*, track, territory: str, at: datetime) -> str | None:
+def sale_gate(*, track: Track, territory: str, at: datetime) -> str | None:
     """Return None when the track may be sold to a buyer in territory at that moment."""
     return sale_verdict(track=track, territory=territory, at=at).reason

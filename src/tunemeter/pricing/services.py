@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -85,7 +86,7 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
 def quote_refresh(*, quote: Quote) -> Quote:
     """Return a new quote for the same items at today's sizes and prices."""
     items = [
-        Item(item.track or item.release, item.format_id)
+        Item(cast("Track | Release", item.track or item.release), item.format_id)
         for item in quote.items.select_related("track", "release")
     ]
     return quote_create(customer=quote.customer, items=items)

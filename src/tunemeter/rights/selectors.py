@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from tunemeter.rights.models import Deal, Mandate, Split, Takedown, active_at_q
+from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown, active_at_q
 
 TOTAL_BPS = 10_000
 
@@ -26,8 +26,8 @@ def deal_for_sale(*, track, territory: str, at: datetime) -> Deal | None:
     deals = (
         Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
     )
-    deals = sorted(deals, key=lambda d: (d.track_id is None, -d.starts_at.timestamp(), -d.pk))
-    return next((d for d in deals if d.scope().covers(territory)), None)
+    ranked = sorted(deals, key=lambda d: (d.track_id is None, -d.starts_at.timestamp(), -d.pk))
+    return next((d for d in ranked if d.scope().covers(territory)), None)
 
 
 def takedown_for_sale(*, track, territory: str, at: datetime) -> Takedown | None:
@@ -82,7 +82,7 @@ class SplitBook:
             else:
                 self._by_release[(split.release_id, split.right_type)].append(split)
 
-    def shares(self, *, track, right_type: str, default_holder) -> list[tuple[int, object]]:
+    def shares(self, *, track, right_type: str, default_holder) -> list[tuple[int, RightsHolder]]:
         """Return [(share_bps, holder)] for a track's right: its own split, else its release's.
 
         Without any split the whole right belongs to default_holder (the deal's licensor).
@@ -95,7 +95,7 @@ class SplitBook:
         return [(s.share_bps, s.holder) for s in sorted(splits, key=lambda s: s.holder_id)]
 
 
-def split_shares(*, track, right_type: str, default_holder) -> list[tuple[int, object]]:
+def split_shares(*, track, right_type: str, default_holder) -> list[tuple[int, RightsHolder]]:
     """Return [(share_bps, holder)] for one track's right (see SplitBook.shares)."""
     return SplitBook([track]).shares(
         track=track, right_type=right_type, default_holder=default_holder

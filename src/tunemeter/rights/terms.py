@@ -23,7 +23,7 @@ class DealTerms:
     pub_amount_per: str = PER_TRACK
 
     @classmethod
-    def of(cls, deal) -> DealTerms:
+    def of(cls, deal: object) -> DealTerms:
         """Return the terms a deal (or anything with the five fields) carries."""
         return cls(**{f.name: getattr(deal, f.name) for f in fields(cls)})
 

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple, TextIO
+from typing import IO, NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class DsrFooter:
     net_revenue_micro: int  # sum of (sales - returns) * unit price, all rows
 
 
-def dsr_write(*, header: DsrHeader, rows: Iterable[DsrSale], out: TextIO) -> DsrFooter:
+def dsr_write(*, header: DsrHeader, rows: Iterable[DsrSale], out: IO[str]) -> DsrFooter:
     """Write one single-file DSR message for header's recipient and period to out.
 
     Rows are read once, as they come; memory holds one Block and the summary totals.
@@ -195,7 +195,7 @@ def dsr_filename(*, header: DsrHeader) -> str:
 
 
 def _block_write(
-    spool: TextIO,
+    spool: IO[str],
     number: int,
     rows: list[DsrSale],
     single_territory: str | None,

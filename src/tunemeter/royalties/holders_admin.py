@@ -30,11 +30,13 @@ from tunemeter.royalties.reports import dsr_for_holder
 
 
 def _balances_text(holder: RightsHolder, name: str) -> str:
-    if not hasattr(holder, "_balances"):
-        holder._balances = holder_balances(holder=holder)
+    # Computed once per row: three columns read the same balances.
+    cached = vars(holder)
+    if "_balances" not in cached:
+        cached["_balances"] = holder_balances(holder=holder)
     parts = [
         micro_format(values[name], currency)
-        for currency, values in sorted(holder._balances.items())
+        for currency, values in sorted(cached["_balances"].items())
         if values[name]
     ]
     return ", ".join(parts) or "–"

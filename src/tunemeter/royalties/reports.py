@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import connections
@@ -93,17 +93,17 @@ class _Catalog:
 
 def dsr_sales(rows: Iterable[tuple], catalog: _Catalog) -> Iterator[DsrSale]:
     """Turn one holder's usage rows into DSR sale rows (sales and returns merged)."""
-    pending = None
+    pending: list[Any] | None = None
     for _holder, territory, release_id, track_id, fmt, paid, kind, downloads in rows:
         key = (territory, release_id, track_id, fmt, paid)
         if pending is not None and pending[0] != key:
-            yield _sale(*pending, catalog)
+            yield _sale(pending[0], pending[1], pending[2], catalog)
             pending = None
         if pending is None:
             pending = [key, 0, 0]
         pending[1 if kind == RoyaltyLine.SALE else 2] += downloads
     if pending is not None:
-        yield _sale(*pending, catalog)
+        yield _sale(pending[0], pending[1], pending[2], catalog)
 
 
 def _sale(key, sales: int, returns: int, catalog: _Catalog) -> DsrSale:
@@ -169,7 +169,7 @@ def dsr_export(*, period: Period, out_dir: Path, holder_ids: list[int] | None = 
     return written
 
 
-def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, BinaryIO]:
+def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, IO[bytes]]:
     """Write one holder's DSR file for a period (a download); return its name and the file.
 
     The file is spooled: kept in memory while small, on disk past a megabyte, rewound.

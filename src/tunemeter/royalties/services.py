@@ -18,7 +18,7 @@ from django.utils import timezone
 from tunemeter.ledger.models import Account
 from tunemeter.ledger.services import Leg, account_get, transfer_post
 from tunemeter.ledger.units import micro_per_minor
-from tunemeter.rights.models import RightsHolder
+from tunemeter.rights.models import Mandate, RightsHolder
 from tunemeter.rights.selectors import SplitBook, deal_for_sale, mandate_for
 from tunemeter.royalties.arithmetic import largest_remainder
 from tunemeter.royalties.exceptions import PayoutTooLarge, RoyaltiesError
@@ -82,7 +82,7 @@ def royalties_accrue(
     transfer_id = f"royalties:order:{order.pk}"
     rows: list[RoyaltyLine] = []
     book = SplitBook(line.track for line in lines)
-    mandates: dict[tuple[int, str], object] = {}  # territory and moment are the order's
+    mandates: dict[tuple[int, str], Mandate | None] = {}  # territory and moment are the order's
     for line in lines:
         track = line.track
         deal = deals.get(line.pk) or deal_for_sale(track=track, territory=territory, at=at)

@@ -192,7 +192,7 @@ class _Formatted(Func):
     output_field = TextField()
     templates: dict[str, str] = {}
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, **extra):  # type: ignore[override]
         sql, params = compiler.compile(self.source_expressions[0])
         template = self.templates[connection.vendor]
         return template.format(x=sql), tuple(params) * template.count("{x}")
