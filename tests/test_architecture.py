@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.architecture_graph import DOC, app_imports, diagram, document_with, floors
+
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).with_name("lint-imports")
 
@@ -92,3 +94,17 @@ def test_no_function_local_import_crosses_apps():
                     if parts[0] == "tunemeter" and len(parts) > 1 and parts[1] != app:
                         found.append(f"{path.name}:{inner.lineno} {name}")
     assert found == []
+
+
+def test_the_committed_diagram_is_the_one_the_code_draws():
+    """docs/architecture.md shows the contract's floors and today's imports between apps."""
+    text = DOC.read_text()
+    assert document_with(text, diagram()) == text, (
+        "docs/architecture.md is stale: run python -m tests.architecture_graph --write"
+    )
+
+
+def test_every_arrow_in_the_diagram_points_down():
+    level = {app: -n for n, floor in enumerate(floors()) for app in floor}
+    up = [(a, b) for a, b in app_imports() if a in level and b in level and level[a] <= level[b]]
+    assert up == []
