@@ -10,6 +10,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def safe_filename(name: str) -> str:
+    """Return name without characters a file system refuses (path separators, controls)."""
     return _UNSAFE.sub("_", name).strip(" .") or "download"
 
 
@@ -19,6 +20,7 @@ def track_filename(*, position: int, artist: str, title: str, extension: str) ->
 
 
 def job_filename(job: RenderJob) -> str:
+    """Return the file name of a render job's download, from its tags."""
     return track_filename(
         position=job.tags.track,
         artist=job.tags.artist,

@@ -60,6 +60,7 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
 
 
 def entitlement_job(entitlement: Entitlement) -> RenderJob:
+    """Return the render job that delivers an entitlement (its track in its format)."""
     return rendition_job(track_id=entitlement.track_id, format_id=entitlement.format_id)
 
 

@@ -28,6 +28,7 @@ def size_filter(size_bytes, exact=True) -> str:
 
 @register.filter(name="format_label")
 def format_label_filter(format_id) -> str:
+    """{{ item.format_id|format_label }}."""
     return format_label(str(format_id))
 
 
