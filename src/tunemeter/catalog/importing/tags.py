@@ -107,6 +107,10 @@ class TagSet:
     compilation: bool = False
     cover: bytes | None = None
 
+    def has_any(self) -> bool:
+        """Return whether the file names its recording (title, artist, album or number)."""
+        return bool(self.title or self.artist or self.album or self.track)
+
     def fingerprint(self) -> str:
         """Return a hash of every tag and the cover, to tell changed tags apart."""
         data = asdict(self)
