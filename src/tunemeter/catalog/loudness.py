@@ -1,7 +1,10 @@
-"""Measure EBU R128 loudness and true peak while a master is decoded, and album values.
+"""Measure EBU R128 loudness and peak while a master is decoded, and album values.
 
 The importer feeds every decoded frame of its integrity check to a `Meter`, so loudness
-costs no second decode. The album value is the duration-weighted energy mean of the
+costs no second decode. The peak is the sample peak (the peak ReplayGain 1.0 defines):
+FFmpeg's true peak (4x oversampling) costs three times the decode itself, which would
+put the import well under 400x real time per core. The `true_peak` columns therefore
+hold the sample peak for imported tracks. The album value is the duration-weighted energy mean of the
 tracks' integrated loudness (an approximation of gating over the whole album), and the
 album peak is the loudest track's peak.
 """
@@ -21,7 +24,7 @@ class Meter:
 
     def __init__(self) -> None:
         self._graph: av.filter.Graph | None = None
-        self._last: dict[str, str] = {}
+        self._last: av.AudioFrame | None = None
 
     def _configure(self, frame: av.AudioFrame) -> None:
         graph = av.filter.Graph()
@@ -31,7 +34,7 @@ class Meter:
             layout=frame.layout.name,
             time_base=frame.time_base,
         )
-        meter = graph.add("ebur128", "peak=true:metadata=1")
+        meter = graph.add("ebur128", "peak=sample:metadata=1")
         sink = graph.add("abuffersink")
         src.link_to(meter)
         meter.link_to(sink)
@@ -51,15 +54,17 @@ class Meter:
                 frame = self._graph.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
-            self._last = dict(frame.metadata) or self._last
+            # Only the last frame's running values matter: read its metadata once, at the end.
+            self._last = frame
 
     def result(self) -> tuple[float, float]:
-        """Return (integrated loudness in LUFS, true peak as a linear ratio)."""
+        """Return (integrated loudness in LUFS, sample peak as a linear ratio)."""
         if self._graph is not None:
             self._graph.push(None)
             self._drain()
-        lufs = float(self._last.get("lavfi.r128.I", SILENCE_LUFS))
-        peak = float(self._last.get("lavfi.r128.true_peak", "0"))
+        values = dict(self._last.metadata) if self._last is not None else {}
+        lufs = float(values.get("lavfi.r128.I", SILENCE_LUFS))
+        peak = float(values.get("lavfi.r128.sample_peak", "0"))
         lufs = lufs if math.isfinite(lufs) and lufs > SILENCE_LUFS else SILENCE_LUFS
         return lufs, peak if math.isfinite(peak) else 0.0
 
