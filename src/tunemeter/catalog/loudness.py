@@ -15,6 +15,7 @@ import math
 
 import av
 
+DRAIN_EVERY = 64  # frames held in the sink at most (~6 s of audio at 4608 samples)
 # EBU R128's absolute gate: a track with nothing above it (silence) measures as this.
 SILENCE_LUFS = -70.0
 
@@ -25,6 +26,7 @@ class Meter:
     def __init__(self) -> None:
         self._graph: av.filter.Graph | None = None
         self._last: av.AudioFrame | None = None
+        self._pushed = 0
 
     def _configure(self, frame: av.AudioFrame) -> None:
         graph = av.filter.Graph()
@@ -46,7 +48,10 @@ class Meter:
         if self._graph is None:
             self._configure(frame)
         self._graph.push(frame)
-        self._drain()
+        self._pushed += 1
+        # Draining ends in an exception (PyAV's EAGAIN), costly per frame: drain in batches.
+        if self._pushed % DRAIN_EVERY == 0:
+            self._drain()
 
     def _drain(self) -> None:
         while True:

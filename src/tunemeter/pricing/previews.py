@@ -19,8 +19,8 @@ from tunemeter.customers.selectors import customer_territory
 from tunemeter.library.selectors import owned_formats
 from tunemeter.pricing import rates
 from tunemeter.pricing.gate import sale_gate
-from tunemeter.transcoding.formats import FORMATS
 from tunemeter.transcoding.exceptions import FormatTooLarge
+from tunemeter.transcoding.formats import FORMATS
 from tunemeter.transcoding.sizing import rendition_size
 
 
