@@ -4,9 +4,11 @@ The importer feeds every decoded frame of its integrity check to a `Meter`, so l
 costs no second decode. The peak is the sample peak (the peak ReplayGain 1.0 defines):
 FFmpeg's true peak (4x oversampling) costs three times the decode itself, which would
 put the import well under 400x real time per core. The `true_peak` columns therefore
-hold the sample peak for imported tracks. The album value is the duration-weighted energy mean of the
-tracks' integrated loudness (an approximation of gating over the whole album), and the
-album peak is the loudest track's peak.
+hold the sample peak for imported tracks.
+
+The album value is the duration-weighted energy mean of the tracks' integrated loudness
+(an approximation of gating over the whole album), and the album peak is the loudest
+track's peak.
 """
 
 from __future__ import annotations
