@@ -132,6 +132,16 @@ def _sniff(fh: BinaryIO) -> Header:
             after = fh.read(SNIFF_BYTES)
             if after.startswith(b"fLaC"):
                 return _flac(after)
+            if after[:4] in (b"RIFF", b"RF64", b"FORM") or after[4:8] == b"ftyp":
+                raise MasterRejected(
+                    "an ID3 tag sits in front of a WAV, AIFF or MP4 file, which their formats "
+                    "do not allow: remove the leading ID3 tag (or re-export the file)"
+                )
+            if not (len(after) > 1 and after[0] == 0xFF and after[1] & 0xE0 == 0xE0):
+                raise MasterRejected(
+                    "an ID3 tag followed by content that is not FLAC, WAV, AIFF, ALAC or "
+                    "WavPack audio: re-export the file"
+                )
     if head.startswith(b"fLaC"):
         return _flac(head)
     if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":

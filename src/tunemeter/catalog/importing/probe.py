@@ -179,6 +179,8 @@ def probe(path: Path, *, header: Header, limits: Limits, loudness: bool = True) 
         _check_limits(rate=rate, channels=channels, frames=declared, limits=limits)
         # Frame CRCs are checked and any error aborts: a master must decode cleanly.
         ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
+        if ctx.format is None or not rate or not channels:
+            raise MasterRejected("corrupt: the stream declares no sample format, rate or channels")
         bit_depth = header.bit_depth or _bit_depth(path) or ctx.format.bytes * 8
         audio_hash = hashlib.sha256()
         md5 = hashlib.md5()
