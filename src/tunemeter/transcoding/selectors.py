@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from importlib.metadata import version
 
 import av
+from django.db.models import Count, Max
 
 from tunemeter import storage
 from tunemeter.catalog.models import Track
@@ -51,7 +52,11 @@ def _tags(track: Track) -> RenditionTags:
             cover = storage.storage_path(release.cover_path).read_bytes()
         except FileNotFoundError:
             cover = b""
-    on_disc = release.tracks.filter(disc_number=track.disc_number).count()
+    # A number is never above its total: an untagged folder may number "42" of 41 files.
+    disc = release.tracks.filter(disc_number=track.disc_number).aggregate(
+        count=Count("pk"), highest=Max("position")
+    )
+    on_disc = max(disc["count"], disc["highest"] or 0, track.position)
     has_track_gain = track.loudness_lufs is not None
     has_album_gain = release.loudness_lufs is not None
     return RenditionTags(

@@ -198,11 +198,19 @@ def tags_read(path: Path) -> TagSet:
                 values += [g.strip() for g in re.split(r"[;/]", text) if g.strip()]
         return list(dict.fromkeys(values))
 
+    def joined(name: str) -> str:
+        """Join every value of a multi-valued field (two ARTIST comments, say)."""
+        for key in keys.get(name, ()):
+            texts = list(dict.fromkeys(t.strip() for t in _texts(audio.tags.get(key)) if t.strip()))
+            if texts:
+                return "; ".join(texts)
+        return ""
+
     track, track_total = _number_pair(first("track"))
     disc, disc_total = _number_pair(first("disc"))
     return TagSet(
         title=first("title"),
-        artist=first("artist"),
+        artist=joined("artist"),
         albumartist=first("albumartist"),
         album=first("album"),
         track=track,
