@@ -40,7 +40,7 @@ def test_vbr_and_lossless_have_no_exact_size(tmp_path):
 
 @pytest.mark.parametrize("format_id", ["mp3-v0", "aac-128", "opus-96", "flac", "alac"])
 def test_sampled_estimates_are_close(tmp_path, format_id):
-    source = master(tmp_path, seconds=75, seed=5)  # past 64 s: really sampled
+    source = master(tmp_path, seconds=140, seed=5)  # past 128 s: really sampled
     tags = replace(TAGS, cover=None)
     job = _job(source, format_id, tags)
     actual = len(b"".join(render(source, job.fmt, tags)))

@@ -83,7 +83,9 @@ class ZipPlan:
                 member_data(i), _member_name(job, self.multi_disc), size=self.member_sizes_bytes[i]
             )
         if self.cover:
-            zs.add(self.cover, "cover.jpg")
+            # The full-size cover, once per zip (tracks embed a bounded copy).
+            ext = {"image/png": "png", "image/webp": "webp"}.get(self.release.cover_mime, "jpg")
+            zs.add(self.cover, f"cover.{ext}")
         return zs
 
     def _members(self) -> callable:

@@ -10,6 +10,7 @@ import av
 from django.db.models import Count, Max
 
 from tunemeter import storage
+from tunemeter.catalog.covers import cover_embedded
 from tunemeter.catalog.models import Track
 from tunemeter.transcoding.formats import FORMATS, Format
 from tunemeter.transcoding.loudness import replaygain_db
@@ -49,8 +50,8 @@ def _tags(track: Track) -> RenditionTags:
     cover = b""
     if release.cover_path:
         try:
-            cover = storage.storage_path(release.cover_path).read_bytes()
-        except FileNotFoundError:
+            cover = cover_embedded(relpath=release.cover_path)
+        except (FileNotFoundError, OSError):
             cover = b""
     # A number is never above its total: an untagged folder may number "42" of 41 files.
     disc = release.tracks.filter(disc_number=track.disc_number).aggregate(
@@ -75,7 +76,7 @@ def _tags(track: Track) -> RenditionTags:
         label=release.label,
         copyright=release.copyright,
         cover=cover or None,
-        cover_mime=release.cover_mime if cover else "",
+        cover_mime="image/jpeg" if cover else "",
         track_gain_db=replaygain_db(track.loudness_lufs) if has_track_gain else None,
         track_peak=track.true_peak if has_track_gain else None,
         album_gain_db=replaygain_db(release.loudness_lufs) if has_album_gain else None,

@@ -19,6 +19,7 @@ import mutagen
 from PIL import Image
 
 from tunemeter import storage
+from tunemeter.catalog.covers import cover_embedded
 from tunemeter.catalog.exceptions import MasterRejected, StorageFull
 from tunemeter.catalog.importing.headers import open_regular
 from tunemeter.catalog.importing.names import path_display
@@ -122,6 +123,7 @@ def _cover(data: bytes, *, embedded: bool, dry_run: bool) -> Cover | None:
     relpath = storage.content_relpath("covers", hashlib.sha256(data).hexdigest(), ext)
     if not dry_run:
         storage.store_bytes(data, relpath)
+        cover_embedded(relpath=relpath, data=data)  # in the worker, not in a download
     return Cover(relpath=relpath, mime=mime, embedded=embedded)
 
 
