@@ -80,3 +80,25 @@ def test_zip_member_names_are_bounded_in_bytes_keeping_number_and_extension():
     member = _member_name(job, multi_disc=True)
     assert member.startswith("Disc 2/07 - é") and member.endswith(".opus")
     assert len(member.split("/")[-1].encode()) <= 255
+
+
+def test_a_float_master_beyond_full_scale_is_imported_with_the_clipping_rule_stated(tmp_path):
+    import av
+    import numpy as np
+
+    path = tmp_path / "lib" / "float.wav"
+    path.parent.mkdir(parents=True)
+    data = np.full((1, 2 * 4410), 0.5, dtype=np.float32)
+    data[0, 100:178] = 1.25  # 78 values over full scale (39 stereo frames, both channels)
+    with av.open(str(path), "w", format="wav") as out:
+        stream = out.add_stream("pcm_f32le", rate=44100, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(data, format="flt", layout="stereo")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    report = import_run(root=path.parent, workers=1)
+    assert len(report.imported) == 1
+    assert [w for _, w in report.warnings] == [
+        "float master with 78 samples beyond full scale: renditions clip them "
+        "(lower the master's gain to keep them)"
+    ]

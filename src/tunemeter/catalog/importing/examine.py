@@ -181,6 +181,13 @@ def _examine(job: Job) -> Examined | Unchanged:
     audio = probe(path, header=header, limits=job.limits)
     if header.extension_mismatch:
         warnings.append(header.extension_mismatch)
+    if audio.over_full_scale:
+        # The stated rule: every rendition is integer PCM or a lossy codec, so samples
+        # beyond full scale are clipped there; say so rather than clip silently.
+        warnings.append(
+            f"float master with {audio.over_full_scale:,} samples beyond full scale: "
+            "renditions clip them (lower the master's gain to keep them)"
+        )
     cover = None
     if tags.cover:
         cover = _cover(tags.cover, embedded=True, dry_run=job.dry_run)

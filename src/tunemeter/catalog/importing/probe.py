@@ -69,6 +69,7 @@ class AudioInfo:
     pcm_md5: str  # MD5 of the interleaved PCM, as FLAC's STREAMINFO has it; "" for float
     loudness_lufs: float | None = None  # EBU R128 integrated, measured in the same decode
     true_peak: float | None = None  # linear
+    over_full_scale: int = 0  # float samples above 1.0, clipped in integer renditions
 
 
 def _check_limits(*, rate: int, channels: int, frames: int | None, limits: Limits) -> None:
@@ -187,6 +188,7 @@ def probe(path: Path, *, header: Header, limits: Limits, loudness: bool = True) 
         decoded = 0
         most = (declared + rate) if declared is not None else limits.max_seconds * rate
         meter = Meter() if loudness else None
+        over = 0  # float samples beyond full scale: integer renditions clip them
         try:
             for frame in media.decode(stream):
                 if meter is not None:
@@ -194,6 +196,8 @@ def probe(path: Path, *, header: Header, limits: Limits, loudness: bool = True) 
                 pcm = canonical_pcm(frame, bit_depth) if md5 is not None else None
                 if pcm is None:
                     md5 = None
+                    if frame.format.name.rstrip("p") in ("flt", "dbl"):
+                        over += int(np.count_nonzero(np.abs(frame.to_ndarray()) > 1.0))
                     for plane in frame.planes:
                         audio_hash.update(plane)
                 else:
@@ -234,5 +238,6 @@ def probe(path: Path, *, header: Header, limits: Limits, loudness: bool = True) 
         audio_sha256=audio_hash.hexdigest(),
         pcm_md5=md5.hexdigest() if md5 is not None else "",
         loudness_lufs=lufs,
+        over_full_scale=over,
         true_peak=peak,
     )
