@@ -11,7 +11,7 @@ from django.db.models import Count, Max
 
 from tunemeter import storage
 from tunemeter.catalog.covers import cover_embedded
-from tunemeter.catalog.models import Track
+from tunemeter.catalog.models import Master, Track
 from tunemeter.transcoding.formats import FORMATS, Format
 from tunemeter.transcoding.loudness import replaygain_db
 from tunemeter.transcoding.models import Rendition
@@ -110,6 +110,8 @@ def render_job(*, track_id: int, format_id: str) -> RenderJob:
         .prefetch_related("release__genres")
         .get(pk=track_id)
     )
+    if track.master is None:  # a track entered by hand, not imported
+        raise Master.DoesNotExist(f"track {track_id} has no master")
     tags = _tags(track)
     return RenderJob(
         track_id=track.pk,
