@@ -117,8 +117,7 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
             loudness_lufs=-14.0,
             true_peak=0.9,
         )
-        Master.objects.create(
-            track=track,
+        track.master = Master.objects.create(
             sha256=f"{i:064d}",
             audio_sha256=f"{i:063d}a",
             container="wav",
@@ -132,6 +131,7 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
             source_path="none",
             tag_fingerprint="",
         )
+        track.save()
         ids.append(track.pk)
     # Licensed worldwide, co-owned by a label with a mandate and an artist without one:
     # every purchase accrues royalties to a payable account and to escrow.

@@ -63,12 +63,14 @@ def test_import_exit_codes(tmp_path, env):
 
     ok = run(["import", str(lib)], env)
     assert ok.returncode == 0, ok.stderr
-    assert "imported: 2  updated: 0  unchanged: 0  rejected: 0" in ok.stdout
+    assert (
+        "imported: 2  updated: 0  unchanged: 0  duplicates: 0  skipped: 0  rejected: 0" in ok.stdout
+    )
 
     (lib / "broken.flac").write_bytes(b"fLaC" + b"\0" * 100)
     bad = run(["import", str(lib)], env)
     assert bad.returncode == 1
-    assert "unchanged: 2  rejected: 1" in bad.stdout
+    assert "unchanged: 2  duplicates: 0  skipped: 0  rejected: 1" in bad.stdout
     assert "rejected " + str(lib / "broken.flac") in bad.stdout
 
 

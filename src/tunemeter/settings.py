@@ -210,6 +210,8 @@ IMPORT_MAX_SECONDS = _env_int("TUNEMETER_IMPORT_MAX_SECONDS", 4 * 3600)
 IMPORT_MAX_SAMPLE_RATE = _env_int("TUNEMETER_IMPORT_MAX_SAMPLE_RATE", 384_000)
 IMPORT_MAX_CHANNELS = _env_int("TUNEMETER_IMPORT_MAX_CHANNELS", 8)
 IMPORT_WORKERS = _env_int("TUNEMETER_IMPORT_WORKERS", os.cpu_count() or 1)
+# Covers embedded in renditions are JPEGs at most this many pixels on the longer side.
+COVER_EMBED_MAX_PX = _env_int("TUNEMETER_COVER_EMBED_MAX_PX", 1000)
 
 # Rendition cache: size budget (least recently used files go first) and encoder slots.
 CACHE_MAX_BYTES = _env_int("TUNEMETER_CACHE_MAX_BYTES", 20 * 1000**3)

@@ -231,18 +231,24 @@ def test_reimporting_the_same_files_changes_nothing(tmp_path):
 def test_changed_tags_update_the_rows_without_duplicates(tmp_path):
     files = album(tmp_path / "lib")
     import_run(root=tmp_path / "lib", workers=1)
-    old_master = Master.objects.get(track__position=1)
-    old_file = storage.storage_path(old_master.storage_path)
+    old_track = Track.objects.get(position=1)
+    old_master = old_track.master
     write_tags(files[0], {"title": "Jóga", "isrc": "GBAAA9799999"})
     report = import_run(root=tmp_path / "lib", workers=1)
     assert (len(report.updated), len(report.unchanged), report.imported) == (1, 2, [])
     assert (Track.objects.count(), Master.objects.count(), Release.objects.count()) == (3, 3, 1)
     track = Track.objects.get(position=1)
     assert (track.title, track.isrc) == ("Jóga", "GBAAA9799999")
-    assert track.pk == old_master.track_id
-    assert track.master.sha256 != old_master.sha256
+    assert track.pk == old_track.pk
+    # Same audio in the same container: the master (and so every rendition key) is kept,
+    # and the retagged file's copy is not left in storage.
+    assert track.master.sha256 == old_master.sha256
     assert storage.storage_path(track.master.storage_path).exists()
-    assert not old_file.exists()  # the superseded master file is released
+    stored = list(Path(storage.storage_root()).rglob("masters/**/*.flac"))
+    assert len(stored) == 3
+    # The next run finds nothing to do.
+    again = import_run(root=tmp_path / "lib", workers=1)
+    assert (len(again.unchanged), again.updated, again.imported) == (3, [], [])
 
 
 def test_retagging_into_another_album_moves_the_track_and_drops_the_empty_release(tmp_path):
@@ -261,8 +267,8 @@ def test_the_same_recording_twice_in_one_import_is_imported_once(tmp_path):
     copy.write_bytes(files[0].read_bytes())
     write_tags(copy, {"title": "Other name"})
     report = import_run(root=tmp_path / "lib", workers=1)
-    assert len(report.imported) == 1
-    assert len(report.rejected) == 1 and "same audio" in report.rejected[0][1]
+    assert len(report.imported) == 1 and report.rejected == []
+    assert len(report.duplicates) == 1 and "same recording" in report.duplicates[0][1]
     assert Track.objects.count() == 1
 
 

@@ -60,12 +60,13 @@ def test_a_sampler_sale_puts_the_unmandated_share_in_escrow(
 
     demo_rights_create()
     track = demo_releases["Tunemeter Sampler Vol. 1"]
-    Master.objects.create(
-        track=track, sha256="0" * 64, audio_sha256="1" * 64, container="wav",
+    track.master = Master.objects.create(
+        sha256="0" * 64, audio_sha256="1" * 64, container="wav",
         codec="pcm_s16le", sample_rate=44100, bit_depth=16, channels=2,
         length_samples=44100, size_bytes=0, storage_path="none", source_path="none",
         tag_fingerprint="",
     )  # fmt: skip
+    track.save()
     FormatRate.objects.get_or_create(format_id="wav", defaults={"rate_minor_per_mb": 10})
     buyer = customer(country="DE")
     fund(buyer, 1_000)

@@ -49,8 +49,7 @@ def tracks(n: int, *, seconds: float = 0.1, territories: str | None = "Worldwide
             loudness_lufs=-14.0,
             true_peak=0.9,
         )
-        Master.objects.create(
-            track=track,
+        track.master = Master.objects.create(
             sha256=f"{serial:08d}{i:056d}",
             audio_sha256=f"a{serial:07d}{i:056d}",
             container="wav",
@@ -64,6 +63,7 @@ def tracks(n: int, *, seconds: float = 0.1, territories: str | None = "Worldwide
             source_path="none",
             tag_fingerprint="",
         )
+        track.save()
         made.append(track)
     if territories is not None:
         license_release(release, territories=territories)

@@ -41,6 +41,15 @@ def test_replaygain_references_minus_18_lufs():
     assert replaygain_db(-23.0) == 5.0
 
 
+def test_silence_gets_no_gain(tmp_path):
+    """ReplayGain 2.0 uses ITU-R BS.1770 gating: silence has no block above the -70 LUFS
+    absolute gate, so no integrated loudness and no gain (not +52 dB)."""
+    lufs, peak = measure(_sine(tmp_path / "silence.flac", dbfs=-200))
+    assert (lufs, peak) == (-70.0, 0.0)
+    assert replaygain_db(lufs) == 0.0
+    assert replaygain_db(-69.0) == 51.0  # within the gain field's +/-51 dB
+
+
 def test_album_loudness_is_the_energy_mean_and_the_loudest_peak():
     lufs, peak = album_loudness([(-10.0, 0.9, 60.0), (-10.0, 0.5, 60.0)])
     assert (lufs, peak) == (pytest.approx(-10.0), 0.9)

@@ -15,17 +15,27 @@ from tunemeter.transcoding.services import loudness_analyse, preview_open, rendi
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_loudness_is_measured_once_and_written_into_renditions(track_factory, tmp_path):
+def test_loudness_is_measured_at_import_and_written_into_renditions(track_factory, tmp_path):
     track = track_factory(seconds=2)
-    assert Track.objects.get(pk=track.pk).loudness_lufs is None
-    data = b"".join(rendition_open(track_id=track.pk, format_id="mp3-320"))
-    track.refresh_from_db()
     release = Release.objects.get(pk=track.release_id)
     assert track.loudness_lufs is not None and release.loudness_lufs is not None
     assert loudness_analyse(release_ids=[release.pk]) == 0  # nothing left to measure
+    data = b"".join(rendition_open(track_id=track.pk, format_id="mp3-320"))
     tags = mutagen.File(io.BytesIO(data)).tags
     gain = float(str(tags["TXXX:REPLAYGAIN_TRACK_GAIN"]).split()[0])
     assert gain == pytest.approx(-18 - track.loudness_lufs, abs=0.01)
+
+
+def test_a_download_never_measures_loudness(track_factory):
+    """An import interrupted before loudness leaves the work to the next import, not a buyer."""
+    track = track_factory(seconds=2)
+    Track.objects.filter(pk=track.pk).update(loudness_lufs=None, true_peak=None)
+    Release.objects.filter(pk=track.release_id).update(loudness_lufs=None, true_peak=None)
+    data = b"".join(rendition_open(track_id=track.pk, format_id="mp3-320"))
+    assert Track.objects.get(pk=track.pk).loudness_lufs is None
+    assert "TXXX:REPLAYGAIN_TRACK_GAIN" not in mutagen.File(io.BytesIO(data)).tags
+    assert loudness_analyse() == 1  # what the next `tunemeter import` runs
+    assert Release.objects.get(pk=track.release_id).loudness_lufs is not None
 
 
 def test_preview_is_30_seconds_from_a_third_in_with_fades(track_factory, tmp_path):

@@ -70,28 +70,20 @@ class ReleaseAdmin(admin.ModelAdmin):
         return obj.track_count
 
 
-class MasterInline(admin.StackedInline):
-    model = Master
-    can_delete = False
-    extra = 0
-    readonly_fields = [f.name for f in Master._meta.fields if f.name not in ("id", "track")]
-
-
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     list_display = ["title", "artist", "release", "disc_number", "position", "isrc", "length_ms"]
     list_filter = ["release__genres", "release__label"]
     list_select_related = ["artist", "release"]
     search_fields = ["title", "artist__name", "release__title", "isrc", "composer"]
-    raw_id_fields = ["release", "artist"]
-    inlines = [MasterInline]
+    raw_id_fields = ["release", "artist", "master"]
+    readonly_fields = ["source_path", "source_sha256", "tag_fingerprint"]
 
 
 @admin.register(Master)
 class MasterAdmin(admin.ModelAdmin):
     list_display = [
         "sha256",
-        "track",
         "codec",
         "sample_rate",
         "bit_depth",
@@ -99,8 +91,7 @@ class MasterAdmin(admin.ModelAdmin):
         "size_bytes",
     ]
     list_filter = ["container", "codec", "sample_rate", "bit_depth", "channels"]
-    list_select_related = ["track"]
-    search_fields = ["sha256", "track__title", "track__isrc", "source_path"]
+    search_fields = ["sha256", "tracks__title", "tracks__isrc", "source_path"]
     readonly_fields = [f.name for f in Master._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request) -> bool:

@@ -9,3 +9,7 @@ class MasterRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class StorageFull(Exception):
+    """The store's own disk is full: the import stops at once (the user's files are fine)."""

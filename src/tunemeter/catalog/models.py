@@ -84,6 +84,16 @@ class Track(models.Model):
     length_ms = models.PositiveIntegerField(default=0)
     loudness_lufs = models.FloatField(null=True, blank=True, help_text="EBU R128 integrated")
     true_peak = models.FloatField(null=True, blank=True, help_text="EBU R128 true peak, linear")
+    # One recording may be on several releases: each is a track pointing at one master.
+    master = models.ForeignKey(
+        "Master", on_delete=models.PROTECT, null=True, blank=True, related_name="tracks"
+    )
+    # The file this track was imported from: its bytes' sha256 (to skip it unchanged), its
+    # path exactly as the file system holds it, and that path escaped for display.
+    source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    source_path = models.CharField(max_length=2000, blank=True, help_text="escaped for display")
+    source_path_bytes = models.BinaryField(default=b"", editable=False)
+    tag_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,9 +114,11 @@ class Track(models.Model):
 
 
 class Master(models.Model):
-    """The lossless source file of a track, stored content-addressed by its sha256."""
+    """The lossless source of a recording, stored content-addressed by its file's sha256.
 
-    track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="master")
+    Every track of the recording (one per release it is on) points at its one master.
+    """
+
     sha256 = models.CharField(max_length=64, unique=True, help_text="of the file's bytes")
     audio_sha256 = models.CharField(
         max_length=64, unique=True, help_text="of the decoded samples: the recording's identity"
@@ -122,7 +134,9 @@ class Master(models.Model):
     length_samples = models.BigIntegerField()
     size_bytes = models.BigIntegerField()
     storage_path = models.CharField(max_length=300, help_text="relative to storage")
-    source_path = models.CharField(max_length=2000, help_text="where it was imported from")
+    source_path = models.CharField(
+        max_length=2000, help_text="where the stored file was imported from, escaped for display"
+    )
     tag_fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,6 +16,39 @@ def master_sha256s() -> set[str]:
     return set(Master.objects.values_list("sha256", flat=True))
 
 
+@dataclass(frozen=True)
+class TrackSource:
+    """The file a track was imported from, as the importer needs to recognise it."""
+
+    track_id: int
+    audio_sha256: str
+    release_key: tuple[str, str]  # (album artist, title)
+    path_bytes: bytes
+
+
+def track_sources() -> dict[str, list[TrackSource]]:
+    """Return every track's source, by the sha256 of the source file's bytes."""
+    rows = Track.objects.exclude(source_sha256="").values_list(
+        "pk",
+        "source_sha256",
+        "master__audio_sha256",
+        "release__artist__name",
+        "release__title",
+        "source_path_bytes",
+    )
+    found: dict[str, list[TrackSource]] = {}
+    for pk, sha256, audio, artist, title, raw in rows:
+        found.setdefault(sha256, []).append(
+            TrackSource(
+                track_id=pk,
+                audio_sha256=audio or "",
+                release_key=(artist, title),
+                path_bytes=bytes(raw),
+            )
+        )
+    return found
+
+
 def catalog_is_empty() -> bool:
     return not Track.objects.exists()
 

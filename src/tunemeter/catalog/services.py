@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,8 @@ from django.db.models import ProtectedError
 
 from tunemeter import storage
 from tunemeter.catalog.exceptions import MasterRejected
+from tunemeter.catalog.importing.names import path_bytes, path_display
+from tunemeter.catalog.loudness import album_loudness
 from tunemeter.catalog.models import Artist, Genre, Master, Release, Track
 from tunemeter.catalog.search import search_index_refresh
 from tunemeter.catalog.validators import (
@@ -78,11 +81,18 @@ def artist_get_or_create(*, name: str) -> Artist:
     return artist
 
 
+def release_key(*, tags, hints) -> tuple[str, str]:
+    """Return the (album artist, title) a file's tags or path put it on."""
+    artist_name = tags.albumartist or (VARIOUS_ARTISTS if tags.compilation else "") or tags.artist
+    return (artist_name or UNKNOWN_ARTIST)[:500], (tags.album or hints.album or "Unknown Album")[
+        :500
+    ]
+
+
 def _release_for(item: Examined, warnings: list[str]) -> Release:
     tags, hints = item.tags, item.hints
-    artist_name = tags.albumartist or (VARIOUS_ARTISTS if tags.compilation else "") or tags.artist
-    artist = artist_get_or_create(name=artist_name or UNKNOWN_ARTIST)
-    title = (tags.album or hints.album or "Unknown Album")[:500]
+    artist_name, title = release_key(tags=tags, hints=hints)
+    artist = artist_get_or_create(name=artist_name)
     release, _ = Release.objects.get_or_create(artist=artist, title=title)
     # Release fields come from any of its tracks; an empty tag never erases a value.
     updates = {
@@ -100,10 +110,29 @@ def _release_for(item: Examined, warnings: list[str]) -> Release:
     cover = item.cover
     if cover and (cover.embedded or not release.cover_path):
         release.cover_path, release.cover_mime = cover.relpath, cover.mime
-    release.save()
+    if release.pk is None or _dirty(release):
+        release.save()
     for genre in tags.genres:
         release.genres.add(Genre.objects.get_or_create(name=genre[:100])[0])
     return release
+
+
+def _dirty(release: Release) -> bool:
+    """Return whether release differs from its row (an unchanged release keeps updated_at)."""
+    stored = Release.objects.filter(pk=release.pk).values(*RELEASE_FIELDS).first()
+    return stored != {name: getattr(release, name) for name in RELEASE_FIELDS}
+
+
+RELEASE_FIELDS = (
+    "upc",
+    "release_date",
+    "label",
+    "copyright",
+    "is_compilation",
+    "disc_total",
+    "cover_path",
+    "cover_mime",
+)
 
 
 def _remove_if_empty(release: Release) -> set[int]:
@@ -129,76 +158,137 @@ def master_storage_release(*, relpath: str) -> None:
         logger.info("stored master removed path=%s", relpath)
 
 
+def _master_for(item: Examined, master: Master | None) -> tuple[Master, str]:
+    """Return the recording's master, created or kept; and a stored file no longer needed.
+
+    The stored file changes only for a strictly preferred container (CONTAINER_ORDER), so
+    renditions' keys stay put when the same recording arrives in an equal or worse file.
+    """
+    from tunemeter.catalog.importing.examine import CONTAINER_ORDER
+
+    def order(container: str) -> int:
+        return CONTAINER_ORDER.index(container) if container in CONTAINER_ORDER else 99
+
+    if master is not None and order(item.audio.container) >= order(master.container):
+        unused = item.storage_relpath if item.storage_relpath != master.storage_path else ""
+        return master, unused
+    unused = master.storage_path if master is not None else ""
+    master = master or Master()
+    for name in ("container", "codec", "sample_rate", "bit_depth", "channels", "length_samples"):
+        setattr(master, name, getattr(item.audio, name))
+    master.audio_sha256, master.pcm_md5 = item.audio.audio_sha256, item.audio.pcm_md5
+    master.sha256, master.size_bytes = item.sha256, item.size_bytes
+    master.storage_path, master.source_path = item.storage_relpath, path_display(item.path)
+    master.tag_fingerprint = item.tag_fingerprint
+    master.save()
+    return master, unused
+
+
+def _track_for(item: Examined, master: Master | None, release: Release) -> Track | None:
+    """Return the track this file updates: the one imported from this very path, else
+    the recording's track on the same release; None for a new track."""
+    if master is None:
+        return None
+    tracks = list(master.tracks.select_related("release"))
+    raw = path_bytes(item.path)
+    for track in tracks:
+        if bytes(track.source_path_bytes) == raw:
+            return track
+    return next((t for t in tracks if t.release_id == release.pk), None)
+
+
 @transaction.atomic
 def master_upsert(*, item: Examined) -> Upsert:
-    """Record a verified master: create or update its artist, release, track and master rows.
+    """Record a verified file: its artist, release, track, and the recording's one master.
 
-    The recording's identity is the hash of its decoded audio, so a file whose tags
-    changed updates the same track instead of adding a duplicate.
+    The recording's identity is the hash of its decoded audio. A file whose tags changed
+    updates the track imported from it; the same recording on another release is
+    another track pointing at the same master (nothing is moved off its album).
     """
-    warnings: list[str] = []
-    master = (
-        Master.objects.select_related("track__release")
-        .filter(audio_sha256=item.audio.audio_sha256)
-        .first()
-    )
-    if master and master.sha256 == item.sha256 and master.tag_fingerprint == item.tag_fingerprint:
-        return Upsert(outcome=UNCHANGED, track_id=master.track_id)
+    warnings: list[str] = list(item.warnings)
+    master = Master.objects.filter(audio_sha256=item.audio.audio_sha256).first()
     tags, hints = item.tags, item.hints
     release = _release_for(item, warnings)
+    track = _track_for(item, master, release)
+    if (
+        track is not None
+        and track.source_sha256 == item.sha256
+        and track.tag_fingerprint == item.tag_fingerprint
+        and track.release_id == release.pk
+    ):
+        return Upsert(outcome=UNCHANGED, track_id=track.pk, warnings=warnings)
     disc = tags.disc or hints.disc or 1
     position = tags.track or hints.position or 1
     same_place = Track.objects.filter(release=release, disc_number=disc, position=position)
-    if master is not None:
-        same_place = same_place.exclude(pk=master.track_id)
-    clash = same_place.select_related("master").first()
+    if track is not None:
+        same_place = same_place.exclude(pk=track.pk)
+    clash = same_place.first()
     if clash is not None:
-        other = getattr(clash, "master", None)
         raise MasterRejected(
             f"disc {disc} track {position} of {release} is already taken by "
-            f"{other.source_path if other else clash.title!r}"
+            f"{clash.source_path or repr(clash.title)}: give one of them another track number"
         )
-    old_release = master.track.release if master else None
-    old_storage = master.storage_path if master else ""
-    track = master.track if master else Track(release=release)
-    track.release = release
+    master, unused_storage = _master_for(item, master)
+    old_release = track.release if track is not None else None
+    outcome = UPDATED if track is not None else IMPORTED
+    track = track or Track(release=release)
+    track.release, track.master = release, master
     track.disc_number, track.position = disc, position
     track.title = (tags.title or hints.title)[:500]
     track.artist = artist_get_or_create(name=tags.artist or release.artist.name)
     track.composer = tags.composer[:500]
     track.isrc = _valid(tags.isrc, validate_isrc, normalize_isrc, "ISRC", warnings)
     track.length_ms = item.audio.length_samples * 1000 // item.audio.sample_rate
+    track.source_sha256, track.tag_fingerprint = item.sha256, item.tag_fingerprint
+    track.source_path = path_display(item.path)[:2000]
+    track.source_path_bytes = path_bytes(item.path)
+    if item.audio.loudness_lufs is not None:
+        track.loudness_lufs, track.true_peak = item.audio.loudness_lufs, item.audio.true_peak
     track.save()
-    master = master or Master(track=track)
-    for name in ("container", "codec", "sample_rate", "bit_depth", "channels", "length_samples"):
-        setattr(master, name, getattr(item.audio, name))
-    master.audio_sha256, master.pcm_md5 = item.audio.audio_sha256, item.audio.pcm_md5
-    master.sha256, master.size_bytes = item.sha256, item.size_bytes
-    master.storage_path, master.source_path = item.storage_relpath, str(item.path)
-    master.tag_fingerprint = item.tag_fingerprint
-    outcome = UPDATED if master.pk else IMPORTED
-    master.save()
     touched = {
         "artist": {release.artist_id, track.artist_id},
         "release": {release.pk},
         "track": {track.pk},
     }
+    release_loudness_refresh(release_id=release.pk)
     if old_release is not None and old_release.pk != release.pk:
         touched["release"].add(old_release.pk)
         touched["artist"] |= _remove_if_empty(old_release) | {old_release.artist_id}
-    if old_storage and old_storage != item.storage_relpath:
-        transaction.on_commit(lambda: master_storage_release(relpath=old_storage))
+        release_loudness_refresh(release_id=old_release.pk)
+    if unused_storage:
+        transaction.on_commit(lambda: master_storage_release(relpath=unused_storage))
     search_index_refresh(
         artist_ids=touched["artist"], release_ids=touched["release"], track_ids=touched["track"]
     )
     logger.debug(
-        "master recorded outcome=%s track=%s sha256=%s path=%s",
+        "track recorded outcome=%s track=%s sha256=%s path=%s",
         outcome,
         track.pk,
         item.sha256[:12],
-        item.path,
+        track.source_path,
     )
     return Upsert(outcome=outcome, track_id=track.pk, warnings=warnings, touched=touched)
+
+
+def track_source_moved(*, track_id: int, path: Path) -> None:
+    """Record that a track's unchanged source file now lives at path (no content change)."""
+    Track.objects.filter(pk=track_id).update(
+        source_path=path_display(path)[:2000], source_path_bytes=path_bytes(path)
+    )
+
+
+def release_loudness_refresh(*, release_id: int) -> None:
+    """Recompute a release's album loudness from its measured tracks (all of them or none)."""
+    rows = list(
+        Track.objects.filter(release_id=release_id).values_list(
+            "loudness_lufs", "true_peak", "length_ms"
+        )
+    )
+    if not rows or any(lufs is None for lufs, _, _ in rows):
+        Release.objects.filter(pk=release_id).update(loudness_lufs=None, true_peak=None)
+        return
+    lufs, peak = album_loudness([(lufs, peak or 0.0, ms / 1000) for lufs, peak, ms in rows])
+    Release.objects.filter(pk=release_id).update(loudness_lufs=lufs, true_peak=peak)
 
 
 def track_loudness_record(*, track_id: int, loudness_lufs: float, true_peak: float) -> None:

@@ -31,8 +31,28 @@ class _FixedDateInfo(zipstream.ng.ZipStreamInfo):
 zipstream.ng.ZipStreamInfo = _FixedDateInfo
 
 
+# Most file systems (ext4, APFS, NTFS in UTF-8) allow 255 bytes per name; unzip fails past
+# it. Bytes, not characters: a Japanese title is three bytes a character.
+MAX_NAME_BYTES = 255
+
+
+def bounded_name(*, prefix: str, title: str, extension: str, limit: int = MAX_NAME_BYTES) -> str:
+    """Return prefix + title + "." + extension within limit UTF-8 bytes, cutting the title
+    (at a character boundary), never the track number or the extension."""
+    fixed = len(prefix.encode()) + 1 + len(extension.encode())
+    room = max(0, limit - fixed)
+    cut = title.encode()[:room].decode("utf-8", "ignore").rstrip(" .")
+    return f"{prefix}{cut}.{extension}"
+
+
 def _member_name(job: RenderJob, multi_disc: bool) -> str:
-    name = safe_filename(f"{job.tags.track:02d} - {job.tags.title}.{job.fmt.extension}")
+    name = safe_filename(
+        bounded_name(
+            prefix=f"{job.tags.track:02d} - ",
+            title=safe_filename(job.tags.title),
+            extension=job.fmt.extension,
+        )
+    )
     return f"Disc {job.tags.disc}/{name}" if multi_disc else name
 
 
@@ -63,7 +83,9 @@ class ZipPlan:
                 member_data(i), _member_name(job, self.multi_disc), size=self.member_sizes_bytes[i]
             )
         if self.cover:
-            zs.add(self.cover, "cover.jpg")
+            # The full-size cover, once per zip (tracks embed a bounded copy).
+            ext = {"image/png": "png", "image/webp": "webp"}.get(self.release.cover_mime, "jpg")
+            zs.add(self.cover, f"cover.{ext}")
         return zs
 
     def _members(self) -> callable:

@@ -19,6 +19,7 @@ from tunemeter.customers.selectors import customer_territory
 from tunemeter.library.selectors import owned_formats
 from tunemeter.pricing import rates
 from tunemeter.pricing.gate import sale_gate
+from tunemeter.transcoding.exceptions import FormatTooLarge
 from tunemeter.transcoding.formats import FORMATS
 from tunemeter.transcoding.sizing import rendition_size
 
@@ -72,7 +73,11 @@ def price_preview(
     rate = rates.rate_minor_per_mb(format_id)
     lines = []
     for track in tracks:
-        size, exact = rendition_size(track_id=track.pk, format_id=format_id)
+        try:
+            size, exact = rendition_size(track_id=track.pk, format_id=format_id)
+        except FormatTooLarge as exc:  # e.g. a 65-minute 192 kHz master as AIFF
+            lines.append(LinePreview(track.pk, 0, True, 0, False, str(exc)))
+            continue
         is_owned = format_id in owned.get(track.pk, ())
         price = 0 if is_owned else rates.track_price_minor(size_bytes=size, rate=rate)
         reason = (

@@ -12,6 +12,13 @@ import struct
 import numpy as np
 
 PCM_GUID = bytes.fromhex("0100000000001000800000aa00389b71")
+MAX_CHUNK_SIZE = 0xFFFFFFFF  # RIFF and AIFF sizes are 32-bit
+
+
+class FormatTooLarge(Exception):
+    """A rendition would not fit its container's size fields; the message says what to pick."""
+
+
 CHANNEL_MASKS = {1: 0x4, 2: 0x3, 3: 0x7, 4: 0x33, 5: 0x37, 6: 0x3F, 7: 0x13F, 8: 0x63F}
 
 
@@ -51,7 +58,22 @@ def wav_header(
         )
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + tag_chunks
     riff_size = len(body) + 8 + data_size + (data_size & 1)
-    return b"RIFF" + struct.pack("<I", riff_size) + body + b"data" + struct.pack("<I", data_size)
+    if riff_size <= MAX_CHUNK_SIZE:
+        return (
+            b"RIFF" + struct.pack("<I", riff_size) + body + b"data" + struct.pack("<I", data_size)
+        )
+    # Past 4 GiB the file is RF64 (EBU Tech 3306): the 32-bit sizes read 0xFFFFFFFF and
+    # the real 64-bit sizes sit in a ds64 chunk right after "WAVE".
+    ds64 = b"ds64" + struct.pack("<IQQQI", 28, riff_size + 36, data_size, n_samples, 0)
+    return (
+        b"RF64"
+        + struct.pack("<I", MAX_CHUNK_SIZE)
+        + b"WAVE"
+        + ds64
+        + body[4:]
+        + b"data"
+        + struct.pack("<I", MAX_CHUNK_SIZE)
+    )
 
 
 def _extended(rate: int) -> bytes:
@@ -69,6 +91,11 @@ def aiff_header(
     body = b"AIFF" + b"COMM" + struct.pack(">I", len(comm)) + comm + tag_chunks
     ssnd_size = 8 + data_size
     form_size = len(body) + 8 + ssnd_size + (ssnd_size & 1)
+    if form_size > MAX_CHUNK_SIZE or n_samples > MAX_CHUNK_SIZE:
+        raise FormatTooLarge(
+            f"AIFF holds at most 4 GiB and this track needs {form_size / 1e9:.1f} GB: "
+            "choose WAV (written as RF64 past 4 GiB) or FLAC"
+        )
     return (
         b"FORM"
         + struct.pack(">I", form_size)

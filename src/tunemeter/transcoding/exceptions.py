@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tunemeter.transcoding.containers import FormatTooLarge
 from tunemeter.transcoding.source import RenderError
 
-__all__ = ["EncoderBusy", "RenderError"]
+__all__ = ["EncoderBusy", "FormatTooLarge", "RenderError"]
 
 
 class EncoderBusy(Exception):

@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from importlib.metadata import version
 
 import av
+from django.db.models import Count, Max
 
 from tunemeter import storage
-from tunemeter.catalog.models import Track
+from tunemeter.catalog.covers import cover_embedded
+from tunemeter.catalog.models import Master, Track
 from tunemeter.transcoding.formats import FORMATS, Format
 from tunemeter.transcoding.loudness import replaygain_db
 from tunemeter.transcoding.models import Rendition
@@ -48,10 +50,14 @@ def _tags(track: Track) -> RenditionTags:
     cover = b""
     if release.cover_path:
         try:
-            cover = storage.storage_path(release.cover_path).read_bytes()
-        except FileNotFoundError:
+            cover = cover_embedded(relpath=release.cover_path)
+        except (FileNotFoundError, OSError):
             cover = b""
-    on_disc = release.tracks.filter(disc_number=track.disc_number).count()
+    # A number is never above its total: an untagged folder may number "42" of 41 files.
+    disc = release.tracks.filter(disc_number=track.disc_number).aggregate(
+        count=Count("pk"), highest=Max("position")
+    )
+    on_disc = max(disc["count"], disc["highest"] or 0, track.position)
     has_track_gain = track.loudness_lufs is not None
     has_album_gain = release.loudness_lufs is not None
     return RenditionTags(
@@ -70,7 +76,7 @@ def _tags(track: Track) -> RenditionTags:
         label=release.label,
         copyright=release.copyright,
         cover=cover or None,
-        cover_mime=release.cover_mime if cover else "",
+        cover_mime="image/jpeg" if cover else "",
         track_gain_db=replaygain_db(track.loudness_lufs) if has_track_gain else None,
         track_peak=track.true_peak if has_track_gain else None,
         album_gain_db=replaygain_db(release.loudness_lufs) if has_album_gain else None,
@@ -104,6 +110,8 @@ def render_job(*, track_id: int, format_id: str) -> RenderJob:
         .prefetch_related("release__genres")
         .get(pk=track_id)
     )
+    if track.master is None:  # a track entered by hand, not imported
+        raise Master.DoesNotExist(f"track {track_id} has no master")
     tags = _tags(track)
     return RenderJob(
         track_id=track.pk,

@@ -6,11 +6,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 from tunemeter.catalog import services as catalog_services
-from tunemeter.catalog.models import Release, Track
+from tunemeter.catalog.importing.pipeline import worker_pool
+from tunemeter.catalog.models import Track
 from tunemeter.transcoding import loudness
 from tunemeter.transcoding.cache import RenditionStream, cache_get
 from tunemeter.transcoding.selectors import RenderJob, preview_job, render_job, render_source
@@ -29,12 +28,13 @@ def loudness_analyse(*, release_ids: list[int] | None = None, workers: int = 1) 
 
     Return the number of tracks measured.
     """
-    tracks = Track.objects.filter(loudness_lufs__isnull=True).select_related("master")
+    tracks = Track.objects.filter(loudness_lufs__isnull=True, master__isnull=False)
+    tracks = tracks.select_related("master")
     if release_ids is not None:
         tracks = tracks.filter(release_id__in=release_ids)
-    jobs = [(t.pk, render_source(t.master)) for t in tracks if hasattr(t, "master")]
+    jobs = [(t.pk, render_source(t.master)) for t in tracks]
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        with worker_pool(workers) as pool:
             results = list(pool.map(_measure, jobs))
     else:
         results = [_measure(job) for job in jobs]
@@ -44,17 +44,8 @@ def loudness_analyse(*, release_ids: list[int] | None = None, workers: int = 1) 
             track_id=track_id, loudness_lufs=lufs, true_peak=peak
         )
         touched.add(Track.objects.values_list("release_id", flat=True).get(pk=track_id))
-    for release in Release.objects.filter(pk__in=touched):
-        values = [
-            (t.loudness_lufs, t.true_peak, t.length_ms / 1000)
-            for t in release.tracks.all()
-            if t.loudness_lufs is not None
-        ]
-        if values:
-            lufs, peak = loudness.album_loudness(values)
-            catalog_services.release_loudness_record(
-                release_id=release.pk, loudness_lufs=lufs, true_peak=peak
-            )
+    for release_id in touched:
+        catalog_services.release_loudness_refresh(release_id=release_id)
     logger.info("loudness measured tracks=%d releases=%d", len(results), len(touched))
     return len(results)
 
@@ -86,16 +77,14 @@ def _stamp(track_id: int) -> tuple:
 
 
 def rendition_job(*, track_id: int, format_id: str) -> RenderJob:
-    """Return the render job of a track in a format, its loudness measured first.
+    """Return the render job of a track in a format.
 
-    Renditions carry ReplayGain tags, and the tags are part of the cache key, so every
-    path to a rendition goes through here: loudness is measured once per release.
+    Loudness is never measured here (a buyer must not wait for it): the importer measures
+    it in its decode pass, and `tunemeter import` finishes what an interrupted run left.
+    A track still without it renders without ReplayGain tags.
     Jobs are reused while their track, release, artists and master are unchanged.
     """
     stamp = _stamp(track_id)
-    if stamp[1] is None or stamp[4] is None:
-        loudness_analyse(release_ids=[stamp[2]])
-        stamp = _stamp(track_id)
     key, now = (track_id, format_id), time.monotonic()
     with _jobs_lock:
         cached = _jobs.get(key)

@@ -3,15 +3,25 @@
 Exact: CBR MP3 (ID3 tag + Info frame + LAME's frame sizes, see mp3.py), WAV and AIFF
 (header + samples), and anything rendered before (its recorded size).
 
-Estimated (VBR MP3, AAC, Opus, FLAC, ALAC): the real encoder renders 16 excerpts of 2 s
-spread evenly over the track, and a near-empty render gives the fixed overhead
-(tags, cover, headers); the estimate is overhead + excerpt payload × (track length /
-excerpt length). Tracks under twice the excerpts (64 s) are rendered whole.
+Estimated (VBR MP3, AAC, Opus, FLAC, ALAC): the real encoder renders 32 excerpts of 2 s,
+one in each 32nd of the track at a jittered place, and a near-empty render gives the
+fixed overhead (tags, cover, headers); the estimate is overhead + excerpt payload ×
+(track length / excerpt length). Tracks under twice the excerpts (128 s) are rendered
+whole (exact).
+
+Why jittered: excerpts at the centre of equal segments fall on the same beat of a
+steady tempo in every segment (the segment length is a fixed fraction of the track), so
+they sampled the same musical moment 16 times and lossless estimates came out too high
+every time (+0.1 % to +1.7 % on generated music, up to +3.9 % reported on real music).
+A place drawn per segment (a generator seeded by the track's length, so the estimate is
+the same every time) breaks that alignment. Measured signed error and the tolerance:
+README, "Size estimates".
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import replace
 
 from tunemeter.transcoding import mp3, tagging
@@ -22,7 +32,7 @@ from tunemeter.transcoding.services import rendition_job
 
 logger = logging.getLogger(__name__)
 
-EXCERPTS = 16
+EXCERPTS = 32
 EXCERPT_SECONDS = 2
 
 
@@ -57,7 +67,8 @@ def estimate_size(job: RenderJob) -> int:
     if n <= EXCERPTS * window * 2:
         return _rendered_size(job, ())
     step = n // EXCERPTS
-    windows = tuple((i * step + (step - window) // 2, window) for i in range(EXCERPTS))
+    jitter = random.Random(n)  # deterministic: the same track gives the same estimate
+    windows = tuple((i * step + jitter.randrange(step - window), window) for i in range(EXCERPTS))
     excerpt = _rendered_size(job, windows)
     fixed = _rendered_size(job, ((0, 1),))
     m = EXCERPTS * window

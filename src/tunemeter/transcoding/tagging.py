@@ -207,11 +207,15 @@ def wav_tag_chunks(tags: RenditionTags) -> bytes:
 
 
 def aiff_tag_chunks(tags: RenditionTags) -> bytes:
-    """Return NAME/AUTH/(c) chunks and an "ID3 " chunk (everything)."""
+    """Return NAME/AUTH/(c) chunks and an "ID3 " chunk (everything).
+
+    AIFF's text chunks hold ASCII (AIFF 1.3, section 10); a value that is not ASCII is
+    left to the ID3 chunk (UTF-8/UTF-16) rather than written as "?".
+    """
     chunks = b""
     for cid, value in ((b"NAME", tags.title), (b"AUTH", tags.artist), (b"(c) ", tags.copyright)):
-        if value:
-            chunks += _chunk(cid, value.encode("latin-1", "replace"), big_endian=True)
+        if value and value.isascii():
+            chunks += _chunk(cid, value.encode("ascii"), big_endian=True)
     return chunks + _chunk(b"ID3 ", id3_bytes(tags), big_endian=True)
 
 

@@ -6,9 +6,12 @@ Workers never touch the database; they return an `Examined` (or a `Rejected`, or
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
+import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +19,10 @@ import mutagen
 from PIL import Image
 
 from tunemeter import storage
-from tunemeter.catalog.exceptions import MasterRejected
+from tunemeter.catalog.covers import cover_embedded
+from tunemeter.catalog.exceptions import MasterRejected, StorageFull
+from tunemeter.catalog.importing.headers import open_regular
+from tunemeter.catalog.importing.names import path_display
 from tunemeter.catalog.importing.probe import AudioInfo, Limits, probe, probe_header
 from tunemeter.catalog.importing.scan import Candidate, PathHints, folder_cover, path_hints
 from tunemeter.catalog.importing.tags import MAX_COVER_BYTES, TagSet, tags_read
@@ -38,6 +44,21 @@ class Cover:
     embedded: bool
 
 
+# The preference among lossless containers when one recording arrives as several files:
+# FLAC first (tags, MD5 signature, compression), then WavPack, ALAC, AIFF, WAV.
+CONTAINER_ORDER = ("flac", "wv", "m4a", "aiff", "wav")
+
+
+def source_rank(*, tagged: bool, container: str, path: Path) -> tuple[int, int, bytes]:
+    """Return the sort key of a source file: tags over none, then container order, then path.
+
+    The lowest key wins; every part is a property of the file itself, so the choice is
+    the same on every run over the same tree.
+    """
+    order = CONTAINER_ORDER.index(container) if container in CONTAINER_ORDER else 99
+    return (0 if tagged else 1, order, os.fsencode(path))
+
+
 @dataclass(frozen=True)
 class Examined:
     """A verified master, stored (unless a dry run), ready for the database."""
@@ -51,6 +72,8 @@ class Examined:
     hints: PathHints
     storage_relpath: str
     cover: Cover | None
+    rank: tuple[int, int, bytes]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,11 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Unchanged:
+    """A file byte-identical to the source of a recorded track."""
+
     path: Path
     sha256: str
+    rank: tuple[int, int, bytes]
 
 
 @dataclass(frozen=True)
@@ -70,12 +96,16 @@ class Job:
     candidate: Candidate
     limits: Limits
     dry_run: bool
-    known_sha256s: frozenset[str]
+
+
+# The file hashes of every recorded track's source, set by the pipeline before workers
+# fork (so it is not pickled into every job).
+KNOWN_SHA256S: frozenset[str] = frozenset()
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
     """Return the sha256 and size of a file's bytes."""
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         digest = hashlib.file_digest(fh, "sha256")
         return digest.hexdigest(), fh.tell()
 
@@ -93,6 +123,7 @@ def _cover(data: bytes, *, embedded: bool, dry_run: bool) -> Cover | None:
     relpath = storage.content_relpath("covers", hashlib.sha256(data).hexdigest(), ext)
     if not dry_run:
         storage.store_bytes(data, relpath)
+        cover_embedded(relpath=relpath, data=data)  # in the worker, not in a download
     return Cover(relpath=relpath, mime=mime, embedded=embedded)
 
 
@@ -110,11 +141,21 @@ def examine(job: Job) -> Examined | Rejected | Unchanged:
         return _examine(job)
     except MasterRejected as exc:
         return Rejected(path=path, reason=exc.reason)
+    except StorageFull:
+        raise
     except OSError as exc:
-        return Rejected(path=path, reason=f"cannot read: {exc.strerror or exc}")
-    except Exception as exc:  # a hostile file must not stop the whole import
-        logger.exception("examine failed path=%s", path)
-        return Rejected(path=path, reason=f"unexpected error: {type(exc).__name__}: {exc}")
+        if exc.errno == errno.ENOSPC:
+            raise StorageFull(str(exc)) from exc
+        return Rejected(
+            path=path, reason=f"cannot be read ({exc.strerror or 'input/output error'})"
+        )
+    except Exception:  # a hostile file must not stop the whole import
+        logger.exception("examine failed path=%s", path_display(path))
+        return Rejected(
+            path=path,
+            reason="not a readable lossless master: its structure could not be parsed "
+            "(re-export it from the original session or convert it to FLAC)",
+        )
 
 
 def _examine(job: Job) -> Examined | Unchanged:
@@ -126,14 +167,27 @@ def _examine(job: Job) -> Examined | Unchanged:
         )
     header = probe_header(path, limits=job.limits)
     sha256, size = file_sha256(path)
-    if sha256 in job.known_sha256s:
-        # Byte-identical to a master that already passed the full decode check.
-        return Unchanged(path=path, sha256=sha256)
-    audio = probe(path, header=header, limits=job.limits)
     try:
         tags = tags_read(path)
-    except mutagen.MutagenError as exc:
-        raise MasterRejected(f"unreadable tags: {exc}") from exc
+    except (mutagen.MutagenError, ValueError, struct.error, EOFError):
+        tags = TagSet()
+        warnings = ["tags unreadable: imported untagged (title and position from the file name)"]
+    else:
+        warnings = []
+    rank = source_rank(tagged=tags.has_any(), container=header.container, path=path)
+    if sha256 in KNOWN_SHA256S:
+        # Byte-identical to a source that already passed the full decode check.
+        return Unchanged(path=path, sha256=sha256, rank=rank)
+    audio = probe(path, header=header, limits=job.limits)
+    if header.extension_mismatch:
+        warnings.append(header.extension_mismatch)
+    if audio.over_full_scale:
+        # The stated rule: every rendition is integer PCM or a lossy codec, so samples
+        # beyond full scale are clipped there; say so rather than clip silently.
+        warnings.append(
+            f"float master with {audio.over_full_scale:,} samples beyond full scale: "
+            "renditions clip them (lower the master's gain to keep them)"
+        )
     cover = None
     if tags.cover:
         cover = _cover(tags.cover, embedded=True, dry_run=job.dry_run)
@@ -145,6 +199,8 @@ def _examine(job: Job) -> Examined | Unchanged:
     if not job.dry_run:
         storage.store_copy(path, relpath)
     return Examined(
+        rank=rank,
+        warnings=tuple(warnings),
         path=path,
         sha256=sha256,
         size_bytes=size,

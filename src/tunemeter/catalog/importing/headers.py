@@ -7,13 +7,54 @@ a WAV's declared length to the file size, which would hide a forged header).
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tunemeter.catalog.exceptions import MasterRejected
 
 SNIFF_BYTES = 64 * 1024
+# Chunks walked before the audio (WAV/AIFF): a bound on work, not on bytes, so a file with
+# large metadata chunks (bext, iXML, pictures) still imports.
+MAX_CHUNKS = 4096
+# An ID3v2 tag in front of FLAC may hold pictures; its size field allows 256 MiB.
+MAX_ID3_BYTES = 256 * 1024 * 1024
+# A data size nobody can know while recording: the audio runs to the end of the file.
+PLACEHOLDER_SIZES = (0, 0xFFFFFFFF)
+EXTENSION_CONTAINERS = {
+    ".flac": "flac",
+    ".wav": "wav",
+    ".wave": "wav",
+    ".aif": "aiff",
+    ".aiff": "aiff",
+    ".aifc": "aiff",
+    ".m4a": "m4a",
+    ".wv": "wv",
+}
+CONTAINER_NAMES = {
+    "flac": "FLAC",
+    "wav": "WAV",
+    "aiff": "AIFF",
+    "m4a": "ALAC (MP4)",
+    "wv": "WavPack",
+}
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open path for reading only if it is a regular file; never block on a FIFO or device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise MasterRejected("skipped: not a regular file (a FIFO, socket or device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(frozen=True)
@@ -28,6 +69,7 @@ class Header:
     flac_md5: bytes | None = None
     declared_bytes: int | None = None  # size of the audio data the header claims
     available_bytes: int | None = None  # what the file holds after the header
+    extension_mismatch: str | None = None  # a note when the name says another container
 
     def check_data_size(self) -> None:
         """Raise MasterRejected when the header claims more audio data than the file holds."""
@@ -62,28 +104,59 @@ def _describe_foreign(head: bytes) -> str | None:
 
 
 def sniff(path: Path) -> Header:
-    """Return the header of a master candidate, or raise MasterRejected with the reason."""
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-        size = fh.seek(0, 2)
-    if head.startswith(b"ID3") and b"fLaC" in head[:SNIFF_BYTES]:
-        # Some taggers put an ID3v2 tag in front of FLAC; skip it.
-        tag_size = _syncsafe(head[6:10]) + 10
-        if head[tag_size : tag_size + 4] == b"fLaC":
-            return _flac(head[tag_size:])
+    """Return the header of a master candidate, or raise MasterRejected with the reason.
+
+    The content decides the container, never the name; a name that says otherwise is
+    noted (`extension_mismatch`) and the file imports.
+    """
+    with open_regular(path) as fh:
+        header = _sniff(fh)
+    expected = EXTENSION_CONTAINERS.get(path.suffix.lower())
+    if expected and expected != header.container:
+        note = (
+            f"named {path.suffix} but holds {CONTAINER_NAMES[header.container]}: "
+            f"imported as {CONTAINER_NAMES[header.container]} (consider renaming it)"
+        )
+        header = Header(**{**header.__dict__, "extension_mismatch": note})
+    return header
+
+
+def _sniff(fh: BinaryIO) -> Header:
+    head = fh.read(SNIFF_BYTES)
+    size = fh.seek(0, 2)
+    if head.startswith(b"ID3") and len(head) >= 10:
+        # Some taggers put an ID3v2 tag (pictures and all) in front of FLAC; skip it.
+        tag_size = _syncsafe(head[6:10]) + 10 + (10 if head[5] & 0x10 else 0)
+        if tag_size <= MAX_ID3_BYTES:
+            fh.seek(tag_size)
+            after = fh.read(SNIFF_BYTES)
+            if after.startswith(b"fLaC"):
+                return _flac(after)
+            if after[:4] in (b"RIFF", b"RF64", b"FORM") or after[4:8] == b"ftyp":
+                raise MasterRejected(
+                    "an ID3 tag sits in front of a WAV, AIFF or MP4 file, which their formats "
+                    "do not allow: remove the leading ID3 tag (or re-export the file)"
+                )
+            if not (len(after) > 1 and after[0] == 0xFF and after[1] & 0xE0 == 0xE0):
+                raise MasterRejected(
+                    "an ID3 tag followed by content that is not FLAC, WAV, AIFF, ALAC or "
+                    "WavPack audio: re-export the file"
+                )
     if head.startswith(b"fLaC"):
         return _flac(head)
     if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return _wav(head, size)
+        return _wav(fh, size, rf64=head[:4] == b"RF64")
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return _aiff(head, size)
+        return _aiff(fh, size)
     if head[4:8] == b"ftyp":
         return Header(container="m4a")
-    if head.startswith(b"wvpk"):
+    if head.startswith(b"wvpk") and len(head) >= 16:
         (total,) = struct.unpack_from("<I", head, 12)
         return Header(container="wv", declared_frames=None if total == 0xFFFFFFFF else total)
     foreign = _describe_foreign(head)
-    raise MasterRejected(f"not a lossless master: {foreign or 'unrecognised content'}")
+    raise MasterRejected(
+        f"not a lossless master: {foreign or 'the content is not FLAC, WAV, AIFF, ALAC or WavPack'}"
+    )
 
 
 def _syncsafe(raw: bytes) -> int:
@@ -113,43 +186,62 @@ def _flac(head: bytes) -> Header:
     )
 
 
-def _chunks(head: bytes, start: int, big_endian: bool):
-    """Yield (id, data offset, declared size) for each chunk within the sniffed head."""
+def _chunks(fh: BinaryIO, size: int, big_endian: bool):
+    """Yield (id, data offset, declared size, first bytes) per chunk, reading the file.
+
+    Walks at most MAX_CHUNKS chunks from offset 12, seeking over each chunk's body, so
+    large metadata before the audio costs one seek, not a read.
+    """
     fmt = ">I" if big_endian else "<I"
-    pos = start
-    while pos + 8 <= len(head):
-        cid = head[pos : pos + 4]
-        (csize,) = struct.unpack_from(fmt, head, pos + 4)
-        yield cid, pos + 8, csize
+    pos = 12
+    for _ in range(MAX_CHUNKS):
+        if pos + 8 > size:
+            return
+        fh.seek(pos)
+        raw = fh.read(8 + 64)
+        if len(raw) < 8:
+            return
+        cid = raw[:4]
+        (csize,) = struct.unpack_from(fmt, raw, 4)
+        yield cid, pos + 8, csize, raw[8:]
         pos += 8 + csize + (csize & 1)
+    raise MasterRejected(f"corrupt: more than {MAX_CHUNKS} chunks before the audio")
 
 
-def _wav(head: bytes, size: int) -> Header:
+def _wav(fh: BinaryIO, size: int, *, rf64: bool) -> Header:
     ds64_data: int | None = None
     fmt: tuple[int, int, int, int, int] | None = None
-    for cid, off, csize in _chunks(head, 12, big_endian=False):
-        if cid == b"ds64" and off + 16 <= len(head):
-            (ds64_data,) = struct.unpack_from("<Q", head, off + 8)
-        elif cid == b"fmt " and off + 16 <= len(head):
-            tag, channels, rate, _, align, bits = struct.unpack_from("<HHIIHH", head, off)
+    for cid, off, csize, body in _chunks(fh, size, big_endian=False):
+        if cid == b"ds64" and len(body) >= 16:
+            (ds64_data,) = struct.unpack_from("<Q", body, 8)
+        elif cid == b"fmt " and len(body) >= 16:
+            tag, channels, rate, _, align, bits = struct.unpack_from("<HHIIHH", body, 0)
             fmt = (tag, channels, rate, align, bits)
         elif cid == b"data":
             if fmt is None:
-                raise MasterRejected("corrupt WAV: data before fmt chunk")
-            data_bytes = ds64_data if (csize == 0xFFFFFFFF and ds64_data is not None) else csize
+                raise MasterRejected("corrupt WAV: the audio comes before its format (fmt) chunk")
             _, channels, rate, align, bits = fmt
             if not channels or not rate or not align:
-                raise MasterRejected("corrupt WAV: zero channels, rate or block size")
+                raise MasterRejected("corrupt WAV: zero channels, sample rate or block size")
+            available = size - off
+            if rf64 and csize == 0xFFFFFFFF and ds64_data is not None:
+                data_bytes: int | None = ds64_data
+            elif csize in PLACEHOLDER_SIZES:
+                # Streamed or still-recording WAV: the size was never filled in.
+                data_bytes = None
+            else:
+                data_bytes = csize
+            frames_bytes = available if data_bytes is None else data_bytes
             return Header(
                 container="wav",
                 sample_rate=rate,
                 channels=channels,
                 bit_depth=bits,
-                declared_frames=data_bytes // align,
+                declared_frames=frames_bytes // align,
                 declared_bytes=data_bytes,
-                available_bytes=size - off,
+                available_bytes=available,
             )
-    raise MasterRejected("corrupt WAV: no fmt/data chunk in the first 64 KiB")
+    raise MasterRejected("corrupt WAV: no format (fmt) or audio (data) chunk")
 
 
 def _extended_to_int(raw: bytes) -> int:
@@ -162,19 +254,19 @@ def _extended_to_int(raw: bytes) -> int:
     return mantissa << shift if shift >= 0 else mantissa >> -shift
 
 
-def _aiff(head: bytes, size: int) -> Header:
+def _aiff(fh: BinaryIO, size: int) -> Header:
     comm: tuple[int, int, int, int] | None = None
-    for cid, off, _size in _chunks(head, 12, big_endian=True):
-        if cid == b"COMM" and off + 18 <= len(head):
-            channels, frames, bits = struct.unpack_from(">hIh", head, off)
-            rate = _extended_to_int(head[off + 8 : off + 18])
+    for cid, off, _size, body in _chunks(fh, size, big_endian=True):
+        if cid == b"COMM" and len(body) >= 18:
+            channels, frames, bits = struct.unpack_from(">hIh", body, 0)
+            rate = _extended_to_int(body[8:18])
             comm = (channels, frames, bits, rate)
         elif cid == b"SSND":
             if comm is None:
-                raise MasterRejected("corrupt AIFF: sound data before COMM chunk")
+                raise MasterRejected("corrupt AIFF: the audio comes before its format (COMM) chunk")
             channels, frames, bits, rate = comm
             if channels <= 0 or rate <= 0 or bits <= 0:
-                raise MasterRejected("corrupt AIFF: zero channels, rate or sample size")
+                raise MasterRejected("corrupt AIFF: zero channels, sample rate or sample size")
             return Header(
                 container="aiff",
                 sample_rate=rate,
@@ -184,4 +276,4 @@ def _aiff(head: bytes, size: int) -> Header:
                 declared_bytes=frames * channels * ((bits + 7) // 8),
                 available_bytes=size - off - 8,
             )
-    raise MasterRejected("corrupt AIFF: no COMM/SSND chunk in the first 64 KiB")
+    raise MasterRejected("corrupt AIFF: no format (COMM) or audio (SSND) chunk")

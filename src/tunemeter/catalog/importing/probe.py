@@ -11,7 +11,8 @@ import mutagen
 import numpy as np
 
 from tunemeter.catalog.exceptions import MasterRejected
-from tunemeter.catalog.importing.headers import Header, sniff
+from tunemeter.catalog.importing.headers import Header, open_regular, sniff
+from tunemeter.catalog.loudness import Meter
 
 # Container → (FFmpeg demuxer, lossless codecs accepted in it). The demuxer is always
 # forced: FFmpeg's own probing could pick a playlist or concat demuxer that opens
@@ -24,7 +25,20 @@ CONTAINERS: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "aiff": (
         "aiff",
-        frozenset({"pcm_s8", "pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be", "pcm_f64be"}),
+        # AIFF-C may hold little-endian PCM ("sowt") as well as big-endian and float.
+        frozenset(
+            {
+                "pcm_s8",
+                "pcm_s16be",
+                "pcm_s24be",
+                "pcm_s32be",
+                "pcm_f32be",
+                "pcm_f64be",
+                "pcm_s16le",
+                "pcm_s24le",
+                "pcm_s32le",
+            }
+        ),
     ),
     "m4a": ("mov", frozenset({"alac"})),
     "wv": ("wv", frozenset({"wavpack"})),
@@ -53,6 +67,9 @@ class AudioInfo:
     length_samples: int
     audio_sha256: str
     pcm_md5: str  # MD5 of the interleaved PCM, as FLAC's STREAMINFO has it; "" for float
+    loudness_lufs: float | None = None  # EBU R128 integrated, measured in the same decode
+    true_peak: float | None = None  # linear
+    over_full_scale: int = 0  # float samples above 1.0, clipped in integer renditions
 
 
 def _check_limits(*, rate: int, channels: int, frames: int | None, limits: Limits) -> None:
@@ -73,7 +90,9 @@ def _open(fh, container: str) -> av.container.InputContainer:
         # A file object gives FFmpeg no protocol to open anything else with.
         return av.open(fh, format=demuxer, metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise MasterRejected(f"not a valid {container.upper()} file: {exc.strerror}") from exc
+        raise MasterRejected(
+            f"corrupt {container.upper()}: its structure cannot be read (re-export the file)"
+        ) from exc
 
 
 def _stream(container_name: str, media: av.container.InputContainer) -> av.audio.AudioStream:
@@ -146,9 +165,14 @@ def probe_header(path: Path, *, limits: Limits) -> Header:
     return header
 
 
-def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
-    """Probe path's stream within limits, then decode it fully; raise MasterRejected if unfit."""
-    with open(path, "rb") as fh, _open(fh, header.container) as media:
+def probe(path: Path, *, header: Header, limits: Limits, loudness: bool = True) -> AudioInfo:
+    """Probe path's stream within limits, then decode it fully; raise MasterRejected if unfit.
+
+    The one decode proves the file intact, hashes its audio and (with `loudness`) measures
+    its EBU R128 loudness. Work is bounded by decoded length: decoding stops one second
+    past what the header declares, or at the length limit when it declares nothing.
+    """
+    with open_regular(path) as fh, _open(fh, header.container) as media:
         stream = _stream(header.container, media)
         ctx = stream.codec_context
         rate, channels = ctx.sample_rate, ctx.layout.nb_channels
@@ -156,26 +180,43 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
         _check_limits(rate=rate, channels=channels, frames=declared, limits=limits)
         # Frame CRCs are checked and any error aborts: a master must decode cleanly.
         ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
+        if ctx.format is None or not rate or not channels:
+            raise MasterRejected("corrupt: the stream declares no sample format, rate or channels")
         bit_depth = header.bit_depth or _bit_depth(path) or ctx.format.bytes * 8
         audio_hash = hashlib.sha256()
         md5 = hashlib.md5()
         decoded = 0
+        most = (declared + rate) if declared is not None else limits.max_seconds * rate
+        meter = Meter() if loudness else None
+        over = 0  # float samples beyond full scale: integer renditions clip them
         try:
             for frame in media.decode(stream):
+                if meter is not None:
+                    meter.push(frame)
                 pcm = canonical_pcm(frame, bit_depth) if md5 is not None else None
                 if pcm is None:
                     md5 = None
+                    if frame.format.name.rstrip("p") in ("flt", "dbl"):
+                        over += int(np.count_nonzero(np.abs(frame.to_ndarray()) > 1.0))
                     for plane in frame.planes:
                         audio_hash.update(plane)
                 else:
                     md5.update(pcm)
                     audio_hash.update(pcm)
                 decoded += frame.samples
-                if declared is not None and decoded > declared + rate:
-                    raise MasterRejected("decodes to more audio than its header declares")
-        except av.error.FFmpegError as exc:
+                if decoded > most:
+                    if declared is None:
+                        raise MasterRejected(
+                            f"decodes to more than the length limit of "
+                            f"{limits.max_seconds / 3600:g} h"
+                        )
+                    raise MasterRejected(
+                        "decodes to more audio than its header declares: corrupt or forged"
+                    )
+        except (av.error.FFmpegError, ValueError) as exc:
             raise MasterRejected(
-                f"does not decode to its end: {exc.strerror} after {decoded / rate:.2f} s"
+                f"truncated or corrupt: the audio stops decoding after {decoded / rate:.2f} s "
+                "(re-export or re-rip the file)"
             ) from exc
     if decoded == 0:
         raise MasterRejected("contains no audio samples")
@@ -186,6 +227,7 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
         )
     if header.flac_md5 and md5 is not None and md5.digest() != header.flac_md5:
         raise MasterRejected("corrupt: decoded audio does not match the FLAC MD5 signature")
+    lufs, peak = meter.result() if meter is not None else (None, None)
     return AudioInfo(
         container=header.container,
         codec=ctx.name,
@@ -195,4 +237,7 @@ def probe(path: Path, *, header: Header, limits: Limits) -> AudioInfo:
         length_samples=decoded,
         audio_sha256=audio_hash.hexdigest(),
         pcm_md5=md5.hexdigest() if md5 is not None else "",
+        loudness_lufs=lufs,
+        over_full_scale=over,
+        true_peak=peak,
     )

@@ -107,6 +107,10 @@ class TagSet:
     compilation: bool = False
     cover: bytes | None = None
 
+    def has_any(self) -> bool:
+        """Return whether the file names its recording (title, artist, album or number)."""
+        return bool(self.title or self.artist or self.album or self.track)
+
     def fingerprint(self) -> str:
         """Return a hash of every tag and the cover, to tell changed tags apart."""
         data = asdict(self)
@@ -194,11 +198,19 @@ def tags_read(path: Path) -> TagSet:
                 values += [g.strip() for g in re.split(r"[;/]", text) if g.strip()]
         return list(dict.fromkeys(values))
 
+    def joined(name: str) -> str:
+        """Join every value of a multi-valued field (two ARTIST comments, say)."""
+        for key in keys.get(name, ()):
+            texts = list(dict.fromkeys(t.strip() for t in _texts(audio.tags.get(key)) if t.strip()))
+            if texts:
+                return "; ".join(texts)
+        return ""
+
     track, track_total = _number_pair(first("track"))
     disc, disc_total = _number_pair(first("disc"))
     return TagSet(
         title=first("title"),
-        artist=first("artist"),
+        artist=joined("artist"),
         albumartist=first("albumartist"),
         album=first("album"),
         track=track,

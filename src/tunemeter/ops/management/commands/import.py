@@ -65,7 +65,11 @@ class Command(BaseCommand):
                 root=path, dry_run=dry_run, workers=workers, on_progress=on_progress
             )
         print_report(report, dry_run=dry_run, console=console)
+        if report.stopped:
+            sys.exit(3)
         if not dry_run:
+            # Tracks recorded by an interrupted older run may still lack loudness.
             loudness_phase(console=console, workers=workers or settings.IMPORT_WORKERS)
+        # Duplicates and skipped special files are listed, not errors.
         if report.rejected:
             sys.exit(1)
