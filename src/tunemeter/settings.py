@@ -233,6 +233,10 @@ DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)
 # Downloads: link lifetime, concurrent downloads per customer, nginx hand-off prefix.
 LINK_TTL_SECONDS = _env_int("TUNEMETER_LINK_TTL_SECONDS", 24 * 3600)
 MAX_DOWNLOADS_PER_CUSTOMER = _env_int("TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER", 4)
+# Where those slots are counted: in this process by default (see delivery/limits.py).
+DOWNLOAD_SLOTS_BACKEND = os.environ.get(
+    "TUNEMETER_DOWNLOAD_SLOTS_BACKEND", "tunemeter.delivery.limits.LocalSlots"
+)
 ACCEL_REDIRECT = os.environ.get("TUNEMETER_ACCEL_REDIRECT", "")
 
 LOGGING = {

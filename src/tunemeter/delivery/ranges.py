@@ -71,11 +71,3 @@ def if_range_allows(if_range: str | None, etag: str) -> bool:
     if if_range is None:
         return True
     return if_range.strip() == etag
-
-
-def none_match(if_none_match: str | None, etag: str) -> bool:
-    """Return True when If-None-Match names our ETag (or *): answer 304."""
-    if not if_none_match:
-        return False
-    tags = [t.strip() for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags or f"W/{etag}" in tags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tunemeter import storage
@@ -57,6 +58,40 @@ def rendition_representation(job: RenderJob) -> tuple[Representation, RenditionS
         etag=f'"{record.sha256}"' if record else None,
         last_modified=record.created_at if record else None,
     ), stream
+
+
+def _never_opened(offset: int) -> Iterable[bytes]:
+    raise RuntimeError("a HEAD representation has no body")
+
+
+def rendition_head(job: RenderJob) -> Representation:
+    """Return what a GET would say about the rendition, starting no encoder (HEAD).
+
+    The size, ETag and date come from the cached file and the rendition's record, or
+    from the exact size when it is knowable before encoding; nothing is opened.
+    """
+    record = rendition_recorded(key=job.key)
+    path = storage.storage_path(job.relpath)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        stat = None
+    if stat is not None:
+        size = stat.st_size
+        last_modified = (
+            record.created_at if record else datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        )
+    else:
+        size = record.size_bytes if record else exact_size(job)
+        last_modified = record.created_at if record else None
+    return Representation(
+        content_type=job.fmt.mime_type,
+        filename=job_filename(job),
+        size_bytes=size,
+        open_at=_never_opened,
+        etag=f'"{record.sha256}"' if record else None,
+        last_modified=last_modified,
+    )
 
 
 def entitlement_job(entitlement: Entitlement) -> RenderJob:

@@ -16,7 +16,8 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 
-from tunemeter.delivery.ranges import if_range_allows, none_match, parse_range
+from tunemeter.delivery import preconditions
+from tunemeter.delivery.ranges import if_range_allows, parse_range
 from tunemeter.httputil import content_disposition
 
 _END = object()
@@ -125,13 +126,20 @@ def respond(
     *,
     wrap: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None,
 ) -> HttpResponse:
-    """Answer GET or HEAD for rep, honouring Range, If-Range and If-None-Match.
+    """Answer GET or HEAD for rep, honouring RFC 9110 §13 preconditions, Range and If-Range.
 
     `wrap` sees the body iterator (to count bytes, log, release limits).
     """
-    if rep.etag and none_match(request.headers.get("If-None-Match"), rep.etag):
+    outcome = preconditions.evaluate(
+        request.headers, etag=rep.etag, last_modified=rep.last_modified
+    )
+    if outcome == preconditions.NOT_MODIFIED:
         # An empty streaming body: no Content-Length of 0 is added for it (RFC 9110 §8.6).
         response = StreamingHttpResponse(_nothing(), status=304)
+        _headers(response, rep)
+        return response
+    if outcome == preconditions.FAILED:
+        response = HttpResponse(status=412)
         _headers(response, rep)
         return response
     status, content_type, length, body = 200, rep.content_type, rep.size_bytes, None

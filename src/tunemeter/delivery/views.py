@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -82,31 +83,40 @@ def track_download(request: HttpRequest, token: str, filename: str) -> HttpRespo
             **record, handed_to_proxy=True, completed=True, finished_at=timezone.now()
         )
         return response
-    return _serve(request, link.customer_id, record, lambda: reads.rendition_representation(job)[0])
+    if request.method == "HEAD":
+        build = lambda: reads.rendition_head(job)  # noqa: E731 - starts no encoder
+    else:
+        build = lambda: reads.rendition_representation(job)[0]  # noqa: E731
+    return _serve(request, link.customer_id, record, build)
 
 
 def _serve(request: HttpRequest, customer_id: int, record: dict, build) -> HttpResponse:
-    """Answer with build()'s representation, holding a download slot until the body ends."""
-    release = None
+    """Answer with build()'s representation, holding a download slot until the response ends.
+
+    The slot goes back exactly once on every path: when the body ends or fails, when
+    the server closes the response (304, 412, 416, HEAD, a body never started), when
+    the response is dropped unsent (the client left while the view ran), or at once
+    when building or answering raises.
+    """
     try:
-        if request.method != "HEAD":
-            release = limits.download_slot_acquire(customer_id)
-        rep = build()
+        slot = limits.download_slot_acquire(customer_id)
     except exceptions.TooManyDownloads as exc:
         return too_many_requests(5, str(exc))
+    try:
+        rep = build()
+        response = respond(
+            request,
+            rep,
+            wrap=lambda chunks: logbook.counted(chunks, record=record, release=slot.release),
+        )
     except BaseException as exc:
-        if release is not None:
-            release()
+        slot.release()
         if isinstance(exc, EncoderBusy):
             return too_many_requests(exc.retry_after, "All encoders are busy; try again shortly.")
         raise
-    if release is None:
-        return respond(request, rep)
-    response = respond(
-        request, rep, wrap=lambda chunks: logbook.counted(chunks, record=record, release=release)
-    )
-    if not response.streaming:
-        release()
+    # Django closes every response it sends; one it drops unsent is garbage-collected.
+    response._resource_closers.append(slot.release)
+    weakref.finalize(response, slot.release)
     return response
 
 
