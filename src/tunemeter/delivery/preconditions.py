@@ -50,14 +50,14 @@ def evaluate(headers, *, etag: str | None, last_modified: datetime | None) -> in
     if if_match is not None:
         if not if_match_passes(if_match, etag):
             return FAILED
-    elif (since := _date(headers.get("If-Unmodified-Since"))) is not None:
-        if modified is None or modified > since:
+    else:
+        since = _date(headers.get("If-Unmodified-Since"))
+        if since is not None and (modified is None or modified > since):
             return FAILED
     if_none_match = headers.get("If-None-Match")
     if if_none_match is not None:
-        if not if_none_match_passes(if_none_match, etag):
-            return NOT_MODIFIED
-    elif (since := _date(headers.get("If-Modified-Since"))) is not None:
-        if modified is not None and modified <= since:
-            return NOT_MODIFIED
+        return PROCEED if if_none_match_passes(if_none_match, etag) else NOT_MODIFIED
+    since = _date(headers.get("If-Modified-Since"))
+    if since is not None and modified is not None and modified <= since:
+        return NOT_MODIFIED
     return PROCEED
