@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tunemeter.customers.models import Profile
 
@@ -110,3 +112,54 @@ def test_logout_needs_post(client):
     assert client.get(reverse("customers:logout")).status_code == 405
     client.post(reverse("customers:logout"))
     assert not client.get("/").context["user"].is_authenticated
+
+
+def _login(client, email: str, password: str):
+    return client.post(reverse("customers:login"), {"username": email, "password": password})
+
+
+def test_signing_into_your_own_account_does_not_clear_failures_on_another(client, settings):
+    """The bypass found: sign into your own account after every 4 guesses at a victim's."""
+    from django.test import Client
+
+    register(client, email="victim@example.org")
+    register(Client(), email="attacker@example.org")
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    answered = []
+    for _ in range(3):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            answered.append(_login(attacker, "victim@example.org", "guess").status_code)
+        assert _login(attacker, "attacker@example.org", PASSWORD).status_code == 302
+        attacker.logout()
+    assert answered.count(200) == settings.AXES_FAILURE_LIMIT - 1  # then all are refused
+    assert _login(attacker, "victim@example.org", PASSWORD).status_code == 429
+
+
+def test_changing_address_does_not_evade_the_per_account_slowdown(client, settings):
+    """Guesses from ever new addresses still slow the account down; its owner's success clears."""
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    register(client)
+    client.logout()
+    for i in range(settings.SIGNIN_SLOWDOWN_AFTER):
+        guesser = Client(REMOTE_ADDR=f"203.0.113.{i + 1}")
+        assert _login(guesser, "ana@example.org", "guess").status_code == 200
+    fresh = Client(REMOTE_ADDR="198.51.100.77")
+    slowed = _login(fresh, "ana@example.org", PASSWORD)  # even the right password waits
+    assert slowed.status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+    assert _login(fresh, "ana@example.org", PASSWORD).status_code == 302
+    assert not AccessAttempt.objects.filter(username="ana@example.org").exists()
+
+
+def test_one_members_failures_never_lock_out_everyone_behind_the_same_address(client, settings):
+    """No address-wide lock: a NAT shares one address among many people."""
+    from django.test import Client
+
+    register(client, email="colleague@example.org")
+    register(Client(), email="ana@example.org")
+    office = Client(REMOTE_ADDR="192.0.2.10")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        _login(office, "ana@example.org", "forgot")
+    assert _login(office, "colleague@example.org", PASSWORD).status_code == 302

@@ -99,6 +99,7 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "tunemeter.customers.signin.SigninSlowdownBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -106,12 +107,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",  # Argon2id
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Login throttling: 5 failures lock that username from that address, and that address,
-# for 15 minutes. Failures from elsewhere never lock a real user out of their own network.
+# Sign-in throttling (see customers/signin.py and the README's "Sign-in throttling"):
+# 5 failures lock that username from that address for 15 minutes; past 10 failures
+# from anywhere, each attempt on that account waits 1, 2, 4… up to 300 s after the
+# last failure. No address-wide lock (one NAT = many people); only the account's own
+# success clears its failures.
 AXES_FAILURE_LIMIT = _env_int("TUNEMETER_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+SIGNIN_SLOWDOWN_AFTER = _env_int("TUNEMETER_SIGNIN_SLOWDOWN_AFTER", 10)
+SIGNIN_SLOWDOWN_MAX_SECONDS = _env_int("TUNEMETER_SIGNIN_SLOWDOWN_MAX_SECONDS", 300)
 AXES_LOCKOUT_TEMPLATE = "customers/locked.html"
 AXES_VERBOSE = False
 LOGIN_URL = "customers:login"
