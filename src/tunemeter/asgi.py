@@ -7,4 +7,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tunemeter.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from tunemeter.bodylimit import BodyLimit  # noqa: E402 - needs the settings configured above
+
+application = BodyLimit(django_application)

@@ -136,6 +136,12 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("TUNEMETER_FROM_EMAIL", "store@localhost")
 
+# Request bodies: the JSON API and forms need a few kilobytes; refused past this with 413
+# at the ASGI edge (tunemeter/bodylimit.py) and by Django for what it parses.
+MAX_REQUEST_BODY_BYTES = _env_int("TUNEMETER_MAX_REQUEST_BODY_BYTES", 1_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
 ROOT_URLCONF = "tunemeter.urls"
 ASGI_APPLICATION = "tunemeter.asgi.application"
 
@@ -230,6 +236,9 @@ STORE_NAME = os.environ.get("TUNEMETER_STORE_NAME", "Tunemeter")
 DDEX_PARTY_ID = os.environ.get("TUNEMETER_DDEX_PARTY_ID", "PADPIDA0000000000Z")
 DDEX_SERVICE_DESCRIPTION = os.environ.get("TUNEMETER_DDEX_SERVICE", "Tunemeter")
 MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
+# Bounds on one quote (and the cart): items, and tracks once releases are expanded.
+QUOTE_MAX_ITEMS = _env_int("TUNEMETER_QUOTE_MAX_ITEMS", 200)
+QUOTE_MAX_TRACKS = _env_int("TUNEMETER_QUOTE_MAX_TRACKS", 2000)
 QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
 SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_licence")
 # Instant demo top-ups: only in debug or an explicit demo store.

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from ninja import Schema
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import StrictInt
+
+from tunemeter.ledger.units import MAX_AMOUNT_MINOR
 
 
 class ItemIn(Schema):
     track_id: int | None = None
     release_id: int | None = None
-    format: str
+    format: str = Field(..., max_length=20)
 
 
 class QuoteIn(Schema):
-    items: list[ItemIn]
+    # The same bound as quote_create's (QUOTE_MAX_ITEMS), refused before any lookup.
+    items: list[ItemIn] = Field(..., min_length=1, max_length=settings.QUOTE_MAX_ITEMS)
 
 
 class QuoteItemOut(Schema):
@@ -52,7 +57,8 @@ class OrderOut(Schema):
 
 
 class DepositIn(Schema):
-    amount_minor: int
+    # Strict: true, "100", 1e3 and 100.0 are refused (422), never converted.
+    amount_minor: StrictInt = Field(..., gt=0, le=MAX_AMOUNT_MINOR)
     provider: str = "demo"
 
 

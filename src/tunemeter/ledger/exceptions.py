@@ -11,6 +11,10 @@ class UnbalancedTransfer(LedgerError):
     """The entries of a transfer do not sum to zero in every currency."""
 
 
+class AmountOutOfBounds(LedgerError, ValueError):
+    """An amount that is not a whole number of units, or is past the ledger's bounds."""
+
+
 class InsufficientFunds(LedgerError):
     """A customer balance would go below zero."""
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from tunemeter.ledger.exceptions import ImmutableRecord, UnitMismatch
+from tunemeter.ledger.units import MAX_BALANCE, MAX_ENTRY
 
 
 def unit_check(amount: int, *, unit: str, wanted: str) -> int:
@@ -65,6 +66,12 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="customer") | models.Q(balance_in_unit__gte=0),
                 name="customer_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    balance_in_unit__gte=-MAX_BALANCE, balance_in_unit__lte=MAX_BALANCE
+                ),
+                name="account_balance_bounded",
             ),
         ]
 
@@ -123,6 +130,12 @@ class Entry(models.Model):
 
     class Meta:
         verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_in_unit__gte=-MAX_ENTRY, amount_in_unit__lte=MAX_ENTRY),
+                name="entry_amount_bounded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount_in_unit:+d} {self.currency} on {self.account_id}"

@@ -26,6 +26,10 @@ def ledger_verify() -> list[str]:
     sums = dict(Entry.objects.values_list("account_id").annotate(total=Sum("amount_in_unit")))
     for account in Account.objects.all():
         expected = sums.get(account.pk, 0) or 0
+        # A float here means SQLite overflowed 64 bits: report it, never compute with it.
+        for what, value in (("balance", account.balance_in_unit), ("entries sum", expected)):
+            if type(value) is not int:
+                problems.append(f"account {account.pk} ({account}): {what} is not an integer")
         if expected != account.balance_in_unit:
             problems.append(
                 f"account {account.pk} ({account}): balance {account.balance_in_unit}, "

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from tunemeter.ledger.exceptions import InsufficientFunds, TransferConflict, UnbalancedTransfer
+from tunemeter.ledger.exceptions import (
+    AmountOutOfBounds,
+    InsufficientFunds,
+    TransferConflict,
+    UnbalancedTransfer,
+)
 from tunemeter.ledger.models import Account, Entry, Transfer
+from tunemeter.ledger.units import MAX_ENTRY
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +77,8 @@ def transfer_post(
     """
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for leg in legs:
+        if type(leg.amount_in_unit) is not int or abs(leg.amount_in_unit) > MAX_ENTRY:
+            raise AmountOutOfBounds(f"transfer {transfer_id}: bad amount {leg.amount_in_unit!r}")
         if leg.amount_in_unit == 0:
             continue
         totals[(leg.account.currency, leg.account.unit)] += leg.amount_in_unit

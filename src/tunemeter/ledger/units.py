@@ -1,6 +1,29 @@
-"""Convert between a currency's minor units and micro-units (10^-6 of the currency)."""
+"""Convert between a currency's minor units and micro-units; bound and check money amounts."""
 
 from __future__ import annotations
+
+# One money amount (a deposit, a gift code, an order) is at most 10^12 minor units
+# (ten billion dollars): far past any sale, far below 2^63, so sums of millions of
+# them never overflow SQLite's or PostgreSQL's 64-bit integers (nor turn into floats).
+MAX_AMOUNT_MINOR = 10**12
+# One ledger entry, in micro-units on royalty accounts: the largest amount times 10^6.
+MAX_ENTRY = MAX_AMOUNT_MINOR * 10**6
+# A balance: room for 9,000 entries of the largest size, still below 2^63 (9.22e18).
+MAX_BALANCE = 9 * 10**18
+
+
+def amount_minor_check(value: object, *, allow_zero: bool = False) -> int:
+    """Return value when it is a whole number of minor units in bounds; raise ValueError.
+
+    Strict: a bool, a float (even 100.0), a string or a Decimal is refused, not converted.
+    """
+    if type(value) is not int:
+        raise ValueError(f"an amount must be a whole number of minor units, not {value!r}")
+    low = 0 if allow_zero else 1
+    if not low <= value <= MAX_AMOUNT_MINOR:
+        raise ValueError(f"an amount must be between {low} and {MAX_AMOUNT_MINOR} minor units")
+    return value
+
 
 # ISO 4217 currencies whose minor unit is not the hundredth.
 _EXPONENTS = {

@@ -34,14 +34,20 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
     items = [i if isinstance(i, Item) else Item(*i) for i in items]
     if not items:
         raise PricingError("nothing to quote")
+    # Bounded before any work: one quote is one short write transaction, never minutes.
+    if len(items) > settings.QUOTE_MAX_ITEMS:
+        raise PricingError(f"a quote holds at most {settings.QUOTE_MAX_ITEMS} items")
     now = timezone.now()
     planned = []
+    tracks = 0
     for item in items:
         if item.format_id not in FORMATS:
             raise PricingError(f"unknown format {item.format_id!r}")
-        planned.append(
-            (item, price_preview(customer=customer, obj=item.obj, format_id=item.format_id, at=now))
-        )
+        preview = price_preview(customer=customer, obj=item.obj, format_id=item.format_id, at=now)
+        tracks += len(preview.lines)
+        if tracks > settings.QUOTE_MAX_TRACKS:
+            raise PricingError(f"a quote holds at most {settings.QUOTE_MAX_TRACKS} tracks")
+        planned.append((item, preview))
     with transaction.atomic():
         quote = Quote.objects.create(
             customer=customer,

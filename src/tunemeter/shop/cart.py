@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from django.conf import settings
+
 from tunemeter.catalog.models import Release, Track
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "cart"
-MAX_ITEMS = 200
 KINDS = ("track", "release")
 
 
@@ -88,8 +89,10 @@ def cart_add(*, session, kind: str, object_id: int, format_id: str) -> CartItem:
     """Add a track or release in a format (adding it twice keeps one)."""
     item = _checked(kind, object_id, format_id)
     items = cart_items(session=session)
-    if len(items) >= MAX_ITEMS and item not in items:
-        raise CartError(_("A cart holds at most %(count)d items.") % {"count": MAX_ITEMS})
+    if len(items) >= settings.QUOTE_MAX_ITEMS and item not in items:
+        raise CartError(
+            _("A cart holds at most %(count)d items.") % {"count": settings.QUOTE_MAX_ITEMS}
+        )
     _save(session, [*items, item])
     logger.info("cart add item=%s", item.key)
     return item

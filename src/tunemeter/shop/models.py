@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from tunemeter.ledger.units import MAX_AMOUNT_MINOR
 
 
 class Order(models.Model):
@@ -29,7 +32,11 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "idempotency_key"], name="order_idempotency"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_minor__gte=0, total_minor__lte=MAX_AMOUNT_MINOR),
+                name="order_total_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -40,13 +47,24 @@ class GiftCode(models.Model):
     """A code worth an amount of balance, redeemable once."""
 
     code = models.CharField(max_length=40, unique=True)
-    amount_minor = models.PositiveBigIntegerField()
+    amount_minor = models.BigIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT_MINOR)],
+        help_text=f"In minor units (cents): 1 to {MAX_AMOUNT_MINOR}.",
+    )
     currency = models.CharField(max_length=3)
     redeemed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     redeemed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gte=1, amount_minor__lte=MAX_AMOUNT_MINOR),
+                name="giftcode_amount_bounded",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.amount_minor} {self.currency})"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.services import Leg, account_get, customer_account, transfer_post
+from tunemeter.ledger.units import MAX_AMOUNT_MINOR, amount_minor_check
 from tunemeter.shop.exceptions import GiftCodeError
 from tunemeter.shop.models import GiftCode
 
@@ -21,8 +22,7 @@ def _credit(
     *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict, currency: str = ""
 ) -> Transfer:
     """Move amount from payment clearing (money from outside) to the customer's balance."""
-    if amount_minor <= 0:
-        raise ValueError("a deposit must be positive")
+    amount_minor_check(amount_minor)
     currency = currency or settings.STORE_CURRENCY
     clearing = account_get(kind=Account.CLEARING, currency=currency)
     balance = customer_account(user=customer, currency=currency)
@@ -52,7 +52,8 @@ class DemoProvider(PaymentProvider):
     def deposit(self, *, customer, amount_minor: int, reference: str) -> Transfer:
         if not settings.DEMO_PAYMENTS:
             raise PermissionError("demo payments are disabled")
-        if amount_minor > settings.DEMO_MAX_DEPOSIT_MINOR:
+        amount_minor_check(amount_minor)
+        if amount_minor > min(settings.DEMO_MAX_DEPOSIT_MINOR, MAX_AMOUNT_MINOR):
             raise ValueError(f"demo top-ups are at most {settings.DEMO_MAX_DEPOSIT_MINOR}")
         return _credit(
             customer=customer,
