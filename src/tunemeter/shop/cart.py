@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from tunemeter.catalog.models import Release, Track
 from tunemeter.transcoding.formats import FORMATS
