@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
+import socket
+import time
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -13,6 +17,48 @@ from typing import BinaryIO
 from django.conf import settings
 
 TEMP_PREFIX = ".tmp-"
+# A temp file without an owner in its name (written before owners were recorded) is
+# swept only once nothing has touched it for this long.
+UNOWNED_TEMP_MAX_AGE_SECONDS = 24 * 3600
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_OWNER = re.compile(r"^\.tmp-([0-9a-f]{8})\.([0-9]+)\.([0-9]+)\.")
+
+
+def _start_ticks(pid: int) -> int | None:
+    """Return when a process started (clock ticks since boot), None when it is not running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    except OSError:
+        return -1  # exists, unreadable: alive as far as we can tell
+    # The command name (field 2) may hold spaces and ")": split after its last ")".
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def temp_prefix() -> str:
+    """Return the prefix of this process's temp files: host, pid and start time, the owner.
+
+    A pid alone is reused; with its start time it names one process forever, so a
+    sweep can prove the owner dead instead of guessing (two servers, or an import run
+    beside a server, on one data dir never delete each other's files in progress).
+    """
+    pid = os.getpid()
+    return f"{TEMP_PREFIX}{_HOST}.{pid}.{_start_ticks(pid) or 0}."
+
+
+def temp_owner_alive(name: str) -> bool:
+    """Return False only when the temp file's owner provably no longer runs."""
+    match = _OWNER.match(name)
+    if match is None:
+        return True  # no owner recorded: the caller decides by age
+    host, pid, started = match.group(1), int(match.group(2)), int(match.group(3))
+    if host != _HOST:
+        return True  # another machine's process: nothing here can prove it dead
+    if not Path("/proc/self/stat").exists():
+        return True  # no way to tell start times apart on this system
+    now = _start_ticks(pid)
+    return now is not None and (now == -1 or started == 0 or now == started)
 
 
 def storage_root() -> Path:
@@ -55,7 +101,7 @@ def _write_atomic(relpath: str, write: Callable[[BinaryIO], None]) -> Path:
     if final.exists():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=final.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -87,9 +133,22 @@ def store_bytes(data: bytes, relpath: str) -> Path:
 
 
 def sweep_temp_files() -> int:
-    """Delete temp files left by a crash; return how many were removed."""
+    """Delete temp files whose owner provably died (a crash); return how many were removed.
+
+    Files of live processes (another server, an import, this process) are left alone;
+    files with no recorded owner go only once untouched for a day.
+    """
     removed = 0
+    unowned_before = time.time() - UNOWNED_TEMP_MAX_AGE_SECONDS
     for path in storage_root().rglob(f"{TEMP_PREFIX}*"):
+        if temp_owner_alive(path.name):
+            if _OWNER.match(path.name) is not None:
+                continue
+            try:
+                if path.stat().st_mtime > unowned_before:
+                    continue
+            except FileNotFoundError:
+                continue
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed += 1

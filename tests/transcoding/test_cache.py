@@ -166,10 +166,13 @@ def test_a_process_killed_mid_encode_leaves_no_final_file(tmp_path):
     time.sleep(0)
 
 
-def test_temp_leftovers_are_swept(settings, tmp_path):
+def test_temp_leftovers_without_an_owner_are_swept_once_a_day_old(settings, tmp_path):
     leftover = Path(settings.STORAGE_DIR) / "renditions" / "ab" / "cd" / f"{storage.TEMP_PREFIX}x"
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"partial")
+    assert storage.sweep_temp_files() == 0 and leftover.exists()  # might be in use
+    old = time.time() - storage.UNOWNED_TEMP_MAX_AGE_SECONDS - 60
+    os.utime(leftover, (old, old))
     assert storage.sweep_temp_files() == 1 and not leftover.exists()
 
 

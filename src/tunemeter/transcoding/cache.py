@@ -175,7 +175,7 @@ class RenditionCache:
 
     def _start(self, job: RenderJob, final: Path) -> Flight:
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=storage.TEMP_PREFIX, dir=final.parent)
+        fd, name = tempfile.mkstemp(prefix=storage.temp_prefix(), dir=final.parent)
         os.close(fd)
         flight = Flight(job=job, temp=Path(name), final=final)
         thread = threading.Thread(target=self._encode, args=(flight,), daemon=True, name="encode")
