@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Database busy or full: 503 + Retry-After (JSON on the API), never an HTML 500.
+    "tunemeter.overload.OverloadMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
