@@ -60,6 +60,21 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("TUNEMETER_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
+# Behind TLS (production): set these from the environment. TUNEMETER_HTTPS=1 turns on
+# secure cookies, the HTTPS redirect and HSTS (a year unless TUNEMETER_HSTS_SECONDS says
+# otherwise); TUNEMETER_PROXY_SSL_HEADER names the header a trusted proxy sets ("X-Forwarded-Proto").
+HTTPS = _env_bool("TUNEMETER_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("TUNEMETER_SECURE_COOKIES", HTTPS)
+SECURE_SSL_REDIRECT = _env_bool("TUNEMETER_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = _env_int("TUNEMETER_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TUNEMETER_HSTS_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_bool("TUNEMETER_HSTS_PRELOAD")
+if _proxy_header := os.environ.get("TUNEMETER_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

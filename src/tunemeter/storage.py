@@ -6,10 +6,10 @@ import contextlib
 import hashlib
 import os
 import re
-import socket
-import time
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
