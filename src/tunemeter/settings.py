@@ -62,7 +62,8 @@ CSRF_TRUSTED_ORIGINS = [
 
 # Behind TLS (production): set these from the environment. TUNEMETER_HTTPS=1 turns on
 # secure cookies, the HTTPS redirect and HSTS (a year unless TUNEMETER_HSTS_SECONDS says
-# otherwise); TUNEMETER_PROXY_SSL_HEADER names the header a trusted proxy sets ("X-Forwarded-Proto").
+# otherwise); TUNEMETER_PROXY_SSL_HEADER names the header a trusted proxy sets
+# ("X-Forwarded-Proto").
 HTTPS = _env_bool("TUNEMETER_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("TUNEMETER_SECURE_COOKIES", HTTPS)
 SECURE_SSL_REDIRECT = _env_bool("TUNEMETER_SSL_REDIRECT", HTTPS)
