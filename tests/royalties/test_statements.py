@@ -17,7 +17,7 @@ from tunemeter.royalties.exports import statement_html, statements_write
 from tunemeter.royalties.models import RoyaltyLine
 from tunemeter.royalties.periods import period_parse
 from tunemeter.royalties.services import payout_record
-from tunemeter.royalties.statements import statement_summaries
+from tunemeter.royalties.statements import LINE_COLUMNS, statement_summaries
 from tunemeter.shop.services import order_place, order_refund
 
 pytestmark = pytest.mark.usefixtures("ledger_db", "demo_payments")
@@ -119,3 +119,34 @@ def test_the_database_formats_micro_units_as_python_does(amount):
     )
     RightsHolder.objects.create(kind="label", name="x")
     assert list(text) == [micro_format(amount)]
+
+
+def test_statement_csvs_never_carry_a_formula(tmp_path):
+    """OWASP CSV Injection: titles and names starting = + - @ become text ('=…)."""
+    from tunemeter.catalog.models import Release, Track
+    from tunemeter.royalties.exports import statement_csv_stream
+
+    (track,) = tracks(1)
+    holder = RightsHolder.objects.create(kind="label", name="=cmd|' /C calc'!A0")
+    mandate_register(
+        holder=holder, right_type=SOUND_RECORDING, territories="Worldwide", starts_at=LONG_AGO
+    )
+    split_set(track=track, right_type=SOUND_RECORDING, shares=[(holder, 10_000)])
+    Track.objects.filter(pk=track.pk).update(title='=HYPERLINK("http://evil.example","x")')
+    Release.objects.filter(pk=track.release_id).update(title="@SUM(1+1)")
+    buyer = customer()
+    fund(buyer, 10_000)
+    with mock.patch("django.utils.timezone.now", return_value=at(9, 3)):
+        quote = quote_create(customer=buyer, items=[(track, "wav")])
+        order_place(customer=buyer, quote=quote, idempotency_key="k")
+    period = period_parse("2026-09")
+    streamed = "".join(statement_csv_stream(holder=holder, period=period))
+    (path,) = statements_write(period=period, out_dir=tmp_path, holder_ids=[holder.pk])
+    for text in (streamed, path.read_text()):
+        rows = list(csv.reader(text.splitlines()))
+        cells = [c for r in rows for c in r]
+        assert not [c for c in cells if c and c[0] in "=@+"]
+        line = rows[rows.index([]) + 2]
+        assert line[LINE_COLUMNS.index("track")] == "'" + '=HYPERLINK("http://evil.example","x")'
+        assert line[LINE_COLUMNS.index("release")] == "'@SUM(1+1)"
+        assert dict(r for r in rows if len(r) == 2)["statement"].startswith("'=cmd")

@@ -29,6 +29,29 @@ logger = logging.getLogger(__name__)
 # Statements written in one pass over the lines; more holders take more passes.
 FILES_AT_ONCE = 256
 
+# OWASP "CSV Injection": a cell a spreadsheet would read as a formula starts with one
+# of these; such a text cell gets a leading apostrophe (shown as text, not evaluated).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Catalog text in a line (after its holder id): release, UPC, track, ISRC. Amounts,
+# times and codes are written by the store and may legitimately start with "-".
+_TEXT_CELLS = tuple(1 + LINE_COLUMNS.index(c) for c in ("release", "upc", "track", "isrc"))
+
+
+def csv_text(value: str) -> str:
+    """Return a text cell a spreadsheet shows as text, never runs as a formula (OWASP)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _line_cells(row: tuple) -> tuple:
+    """Return a statement line's cells (without the holder id), catalog text neutralised."""
+    if any(isinstance(v := row[i], str) and v.startswith(_FORMULA_STARTS) for i in _TEXT_CELLS):
+        cells = list(row)
+        for i in _TEXT_CELLS:
+            if isinstance(cells[i], str):
+                cells[i] = csv_text(cells[i])
+        row = tuple(cells)
+    return row[1:]
+
 
 def summary_rows(holder: RightsHolder, period: Period, s: Summary) -> list[tuple[str, str]]:
     """Return a statement's head as (label, value) pairs, amounts as exact decimals."""
@@ -61,7 +84,11 @@ def statement_csv_head(out, holder: RightsHolder, period: Period, s: Summary):
     Return the writer: the lines follow, one row each.
     """
     writer = csv.writer(out)
-    writer.writerows(summary_rows(holder, period, s))
+    # The holder's name is the head's only free text.
+    writer.writerows(
+        (label, csv_text(value) if label == "statement" else value)
+        for label, value in summary_rows(holder, period, s)
+    )
     writer.writerow([])
     writer.writerow(LINE_COLUMNS)
     return writer
@@ -94,7 +121,7 @@ def statements_write(
             ids = None if len(chunk) == len(ordered) else chunk
             for row in statement_lines(period=period, holder_ids=ids, by_holder=False):
                 if (write := writers.get(row[0])) is not None:
-                    write(row[1:])
+                    write(_line_cells(row))
     logger.info(
         "statements written period=%s holders=%d dir=%s", period.name, len(written), out_dir
     )
@@ -107,7 +134,7 @@ def statement_csv_stream(*, holder: RightsHolder, period: Period) -> Iterator[st
     buffer = io.StringIO()
     writer = statement_csv_head(buffer, holder, period, summary)
     for row in statement_lines(period=period, holder_ids=[holder.pk]):
-        writer.writerow(row[1:])
+        writer.writerow(_line_cells(row))
         if buffer.tell() > 65_536:
             yield buffer.getvalue()
             buffer.seek(0)
