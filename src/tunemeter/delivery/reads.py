@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
 from tunemeter.delivery.exceptions import DownloadDenied, NotFound
-from tunemeter.delivery.links import Link
+from tunemeter.delivery.links import Link, link_owner_stamp
 from tunemeter.delivery.names import job_filename, safe_filename
 from tunemeter.delivery.responses import Representation
 from tunemeter.library.models import Entitlement
@@ -20,11 +21,22 @@ from tunemeter.transcoding.services import rendition_job
 from tunemeter.transcoding.sizing import exact_size
 
 
+def _check_stamp(link: Link, owner) -> None:
+    """Refuse a link issued before its owner's last password change (403)."""
+    if not hmac.compare_digest(link.owner_stamp, link_owner_stamp(owner)):
+        raise DownloadDenied("this link was revoked; sign in for a fresh one")
+
+
 def entitlement_for(link: Link) -> Entitlement:
     """Return the link's entitlement, checked against its owner; raise NotFound/DownloadDenied."""
-    entitlement = Entitlement.objects.select_related("order").filter(pk=link.entitlement_id).first()
+    entitlement = (
+        Entitlement.objects.select_related("order", "customer")
+        .filter(pk=link.entitlement_id)
+        .first()
+    )
     if entitlement is None or entitlement.customer_id != link.customer_id:
         raise NotFound("no such download")
+    _check_stamp(link, entitlement.customer)
     if entitlement.revoked_at is not None or entitlement.order.status != Order.PAID:
         raise DownloadDenied("this purchase was refunded")
     return entitlement
@@ -101,10 +113,15 @@ def entitlement_job(entitlement: Entitlement) -> RenderJob:
 
 def release_order_check(link: Link) -> tuple[Order, Release, list[Entitlement]]:
     """Return the order, release and the entitlements a zip link covers."""
-    order = Order.objects.filter(pk=link.order_id, customer_id=link.customer_id).first()
+    order = (
+        Order.objects.select_related("customer")
+        .filter(pk=link.order_id, customer_id=link.customer_id)
+        .first()
+    )
     release = Release.objects.filter(pk=link.release_id).first()
     if order is None or release is None:
         raise NotFound("no such download")
+    _check_stamp(link, order.customer)
     entitlements = list(
         Entitlement.objects.filter(
             customer_id=link.customer_id, track__release=release, format_id=link.format_id

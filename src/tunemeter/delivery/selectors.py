@@ -23,9 +23,13 @@ def library_rows(*, customer) -> list[dict]:
             "release": release,
             "format_id": format_id,
             "zip": release_link(
-                customer_id=customer.pk, order_id=order_id, release=release, format_id=format_id
+                customer_id=customer.pk,
+                order_id=order_id,
+                release=release,
+                format_id=format_id,
+                owner=customer,
             ),
-            "tracks": [(e, track_link(e)) for e in items],
+            "tracks": [(e, track_link(e, owner=customer)) for e in items],
         }
         for (release, format_id, order_id), items in groups.items()
     ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tunemeter.delivery import exceptions, limits, links, logbook, names, reads, selectors
@@ -142,6 +143,7 @@ def release_download(request: HttpRequest, token: str, filename: str) -> HttpRes
     )
 
 
+@never_cache  # live links: no shared or back-button cache may keep them (no-store)
 @login_required
 @require_safe
 def library(request: HttpRequest) -> HttpResponse:
@@ -150,6 +152,7 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "delivery/library.html", context)
 
 
+@never_cache
 @login_required
 @require_safe
 def fresh_link(request: HttpRequest, entitlement_id: int) -> HttpResponse:
