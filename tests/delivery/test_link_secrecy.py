@@ -54,7 +54,7 @@ def test_log_lines_never_carry_a_whole_token(asgi_server, purchase):
     LinkRedactingFilter().filter(record)
     token = _token(url)
     assert token not in record.getMessage() and token[:8] in record.getMessage()
-    from tunemeter.storefront.management.commands.serve import _log_config
+    from tunemeter.ops.management.commands.serve import _log_config
 
     config = _log_config()
     assert "links" in config["handlers"]["access"]["filters"]
