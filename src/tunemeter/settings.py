@@ -245,6 +245,8 @@ COVER_EMBED_MAX_PX = _env_int("TUNEMETER_COVER_EMBED_MAX_PX", 1000)
 
 # Rendition cache: size budget (least recently used files go first) and encoder slots.
 CACHE_MAX_BYTES = _env_int("TUNEMETER_CACHE_MAX_BYTES", 20 * 1000**3)
+# …and the free space the cache leaves on its disk (renditions are evicted to keep it).
+CACHE_MIN_FREE_BYTES = _env_int("TUNEMETER_CACHE_MIN_FREE_BYTES", 1000**3)
 MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
 
 # Money: the store currency (ISO 4217) and prices, in its minor units.

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -141,6 +142,7 @@ class RenditionCache:
     def __init__(self, *, max_encodes: int | None = None, max_bytes: int | None = None) -> None:
         self.max_encodes = max_encodes or settings.MAX_ENCODES
         self.max_bytes = max_bytes if max_bytes is not None else settings.CACHE_MAX_BYTES
+        self.min_free_bytes = settings.CACHE_MIN_FREE_BYTES
         self._slots = threading.BoundedSemaphore(self.max_encodes)
         self._lock = threading.Lock()
         self._flights: dict[str, Flight] = {}
@@ -258,7 +260,8 @@ class RenditionCache:
                 connection.close()
 
     def evict(self) -> int:
-        """Delete least recently used renditions past the size budget; return bytes freed."""
+        """Delete least recently used renditions past the size budget, or while the disk's
+        free space is under CACHE_MIN_FREE_BYTES; return bytes freed."""
         with self._evict_lock:  # two evictions at once would each free the budget's excess
             return self._evict()
 
@@ -278,9 +281,12 @@ class RenditionCache:
                     st = path.stat()
                     files.append((st.st_mtime, st.st_size, path))
         total = sum(size for _, size, _ in files)
+        # Keep a free-space floor on the disk too: other data (the database, masters,
+        # encodes in progress) shares it, and a full disk fails writes everywhere.
+        short = max(0, self.min_free_bytes - shutil.disk_usage(root).free)
         freed = 0
         for _, size, path in sorted(files):
-            if total - freed <= self.max_bytes:
+            if total - freed <= self.max_bytes and freed >= short:
                 break
             with self._lock:
                 if self._reading[path] > 0:
