@@ -40,6 +40,14 @@ def slow_scale(pytestconfig: pytest.Config) -> int:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache (throttle counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def storage_dir(settings, tmp_path):
     """Give every test its own empty storage directory."""
     settings.STORAGE_DIR = tmp_path / "storage"

@@ -163,3 +163,18 @@ def test_one_members_failures_never_lock_out_everyone_behind_the_same_address(cl
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         _login(office, "ana@example.org", "forgot")
     assert _login(office, "colleague@example.org", PASSWORD).status_code == 302
+
+
+def test_registration_attempts_are_throttled_per_address(client, settings):
+    """Probing which emails have accounts is limited to REGISTRATION_PER_HOUR tries."""
+    from django.test import Client
+
+    settings.REGISTRATION_PER_HOUR = 3
+    register(client)
+    client.logout()
+    for _ in range(2):
+        assert "already exists" in register(client).content.decode()
+    refused = register(client, email="someone@example.org")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    elsewhere = Client(REMOTE_ADDR="198.51.100.20")
+    assert register(elsewhere, email="someone@example.org").status_code == 302

@@ -16,6 +16,7 @@ import math
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -57,6 +58,22 @@ class SigninSlowdownBackend:
             request.axes_locked_out = True
             raise PermissionDenied("sign-in attempts for this account are slowed down")
         return None
+
+
+def registration_allowed(*, address: str) -> bool:
+    """Count a registration attempt from an address; False past REGISTRATION_PER_HOUR.
+
+    The form says when an email is taken, so attempts are throttled: checking many
+    addresses for accounts takes hours, not seconds.
+    """
+    key = f"registration-attempts:{address}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        attempts = 1
+    return attempts <= settings.REGISTRATION_PER_HOUR
 
 
 def on_user_logged_in(sender, request, user, **kwargs) -> None:

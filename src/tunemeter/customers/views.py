@@ -14,12 +14,17 @@ from django_countries import countries
 from tunemeter.customers.forms import RegistrationForm
 from tunemeter.customers.selectors import customer_territory
 from tunemeter.customers.services import customer_register
-from tunemeter.httputil import safe_next
+from tunemeter.customers.signin import registration_allowed
+from tunemeter.httputil import safe_next, too_many_requests
 from tunemeter.ledger.selectors import balance_minor
 
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not registration_allowed(
+        address=request.META.get("REMOTE_ADDR", "")
+    ):
+        return too_many_requests(3600, _("Too many attempts from your network; try later."))
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = customer_register(
