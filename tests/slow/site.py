@@ -64,7 +64,10 @@ def setup(out: Path) -> None:
         session.create()
         buyers.append({"id": user.pk, "session": session.session_key, "link": link})
     assert get_user_model().objects.count() == BUYERS
-    out.write_text(json.dumps({"buyers": buyers, "tracks": [t.pk for t in tracks]}))
+    release = Release.objects.get()
+    out.write_text(
+        json.dumps({"buyers": buyers, "tracks": [t.pk for t in tracks], "release": release.pk})
+    )
 
 
 def check(acks_path: Path) -> list[str]:
