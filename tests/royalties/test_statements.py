@@ -150,3 +150,26 @@ def test_statement_csvs_never_carry_a_formula(tmp_path):
         assert line[LINE_COLUMNS.index("track")] == "'" + '=HYPERLINK("http://evil.example","x")'
         assert line[LINE_COLUMNS.index("release")] == "'@SUM(1+1)"
         assert dict(r for r in rows if len(r) == 2)["statement"].startswith("'=cmd")
+
+
+def test_a_closed_periods_statement_shows_the_names_as_sold(tmp_path):
+    """Renaming a track later never rewrites what an earlier statement says was sold."""
+    from tunemeter.catalog.models import Release, Track
+    from tunemeter.royalties.exports import statement_csv_stream
+
+    (track,) = tracks(1)
+    sold_track, sold_release = track.title, track.release.title
+    buyer = customer()
+    fund(buyer, 10_000)
+    with mock.patch("django.utils.timezone.now", return_value=at(9, 3)):
+        quote = quote_create(customer=buyer, items=[(track, "wav")])
+        order_place(customer=buyer, quote=quote, idempotency_key="k")
+    Track.objects.filter(pk=track.pk).update(title="Renamed Later")
+    Release.objects.filter(pk=track.release_id).update(title="Reissued Later")
+    line = RoyaltyLine.objects.first()
+    text = "".join(statement_csv_stream(holder=line.holder, period=period_parse("2026-09")))
+    rows = list(csv.reader(text.splitlines()))
+    first = rows[rows.index([]) + 2]
+    assert first[LINE_COLUMNS.index("track")] == sold_track
+    assert first[LINE_COLUMNS.index("release")] == sold_release
+    assert "Renamed Later" not in text and "Reissued Later" not in text

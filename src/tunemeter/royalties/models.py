@@ -42,6 +42,9 @@ class RoyaltyLine(models.Model):
     track = models.ForeignKey("catalog.Track", on_delete=models.PROTECT, related_name="+")
     release = models.ForeignKey("catalog.Release", on_delete=models.PROTECT, related_name="+")
     format_id = models.CharField(max_length=20)
+    # The names as sold: a statement for a closed period shows these, not today's names.
+    track_title = models.CharField(max_length=500, blank=True, default="")
+    release_title = models.CharField(max_length=500, blank=True, default="")
     size_bytes = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     paid_micro = models.BigIntegerField(help_text="the buyer's payment for this track")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, Func, Q, Sum, TextField, Value, When
+from django.db.models.functions import Coalesce, NullIf
 
 from tunemeter.ledger.units import micro_per_minor
 from tunemeter.rights.models import RightsHolder
@@ -243,6 +244,9 @@ def statement_lines(
         royalty_text=MicroText("royalty_micro"),
         amount_text=MicroText("amount_micro"),
         status=Case(When(escrowed=True, then=Value("escrow")), default=Value("payable")),
+        # Names as sold (lines from before they were recorded fall back to today's).
+        release_name=Coalesce(NullIf("release_title", Value("")), "release__title"),
+        track_name=Coalesce(NullIf("track_title", Value("")), "track__title"),
     )
     yield from raw_rows(
         cells.values_list(
@@ -251,9 +255,9 @@ def statement_lines(
             "kind",
             "at_text",
             "territory",
-            "release__title",
+            "release_name",
             "release__upc",
-            "track__title",
+            "track_name",
             "track__isrc",
             "format_id",
             "size_bytes",

@@ -74,7 +74,7 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         raise CheckoutError("this quote has already been paid")
     lines = list(
         QuoteLine.objects.filter(item__quote=quote)
-        .select_related("item", "track")
+        .select_related("item", "track__release")
         .order_by("item__position", "pk")
     )
     owned = owned_formats(customer=customer, track_ids=[line.track_id for line in lines])
