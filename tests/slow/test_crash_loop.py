@@ -58,8 +58,8 @@ class Clients:
         self.problems: list[str] = []
         self.requests = 0
 
-    def _request(self, buyer, method, path, body=None, key=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def _request(self, buyer, method, path, body=None, key=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {
             "Cookie": f"sessionid={buyer['session']}; csrftoken={'c' * 32}",
             "X-CSRFToken": "c" * 32,
