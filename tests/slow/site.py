@@ -27,7 +27,7 @@ def setup(out: Path) -> None:
     from tests.shop.factories import customer, fund, license_release
     from tunemeter.catalog.importing.pipeline import import_run
     from tunemeter.catalog.models import Release, Track
-    from tunemeter.delivery.services import track_link
+    from tunemeter.delivery.links import track_link
     from tunemeter.pricing.services import quote_create
     from tunemeter.shop.services import order_place
 
