@@ -9,6 +9,7 @@ ended complete differs from another complete one, and SQLite's integrity_check i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -169,7 +170,8 @@ def _crash_loop(tmp_path: Path, cycles: int, database_url: str | None, seed: int
                 t.start()
             time.sleep(rng.uniform(0.3, 2.0))
         finally:
-            os.killpg(server.pid, signal.SIGKILL)  # the server and anything it started
+            with contextlib.suppress(ProcessLookupError):  # it may have ended by itself
+                os.killpg(server.pid, signal.SIGKILL)  # the server and anything it started
             server.wait(timeout=30)
         clients.stop.set()
         for t in threads:
