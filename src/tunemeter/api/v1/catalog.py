@@ -1,0 +1,237 @@
+"""Route the catalog: formats, genres, artists, releases, tracks, search — with offers.
+
+Public: anyone may read the catalog. With credentials, each track's and release's offers
+(every format's size — exact or estimated, flagged — and price) say what the caller owns
+and whether the sale gate lets them buy it in their territory, and why not.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from ninja import Path, Query, Router
+
+from tunemeter.api.v1.auth import customer_of, public
+from tunemeter.api.v1.errors import ApiError
+from tunemeter.api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
+from tunemeter.api.v1.schemas import (
+    ArtistOut,
+    ArtistPage,
+    FormatOut,
+    GenreOut,
+    ReleaseOut,
+    ReleasePage,
+    SearchOut,
+    TrackOut,
+    TrackPage,
+)
+from tunemeter.catalog.models import Artist, Genre, Release, Track
+from tunemeter.catalog.selectors import catalog_search, release_detail
+from tunemeter.pricing.rates import rate_minor_per_mb
+from tunemeter.pricing.selectors import price_preview
+from tunemeter.transcoding.exceptions import EncoderBusy, RenderError
+from tunemeter.transcoding.formats import FORMATS, LOSSLESS
+
+logger = logging.getLogger(__name__)
+
+router = Router(tags=["catalog"], auth=public())
+
+Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+MAX_ID = 2**63 - 1
+
+
+def artist_out(artist: Artist) -> dict:
+    return {"id": artist.pk, "name": artist.name, "sort_name": artist.sort_name}
+
+
+def release_brief(release: Release) -> dict:
+    return {
+        "id": release.pk,
+        "title": release.title,
+        "artist": artist_out(release.artist),
+        "release_date": release.release_date,
+        "label": release.label,
+        "is_compilation": release.is_compilation,
+        "upc": release.upc,
+        "genres": [g.name for g in release.genres.all()],
+    }
+
+
+def track_brief(track: Track) -> dict:
+    return {
+        "id": track.pk,
+        "title": track.title,
+        "artist": artist_out(track.artist),
+        "release_id": track.release_id,
+        "release_title": track.release.title,
+        "disc_number": track.disc_number,
+        "position": track.position,
+        "isrc": track.isrc,
+        "length_ms": track.length_ms,
+    }
+
+
+def offers(*, customer, obj: Track | Release) -> list[dict]:
+    """Return every format's size and price for the caller, with whether they may buy it."""
+    out = []
+    for format_id in FORMATS:
+        try:
+            p = price_preview(customer=customer, obj=obj, format_id=format_id)
+        except (RenderError, EncoderBusy) as exc:
+            # No size yet (every encoder busy, or the master unreadable): no price either.
+            logger.warning("offer unpriced format=%s obj=%s error=%s", format_id, obj.pk, exc)
+            out.append(_unpriced(format_id, customer))
+            continue
+        if customer is None:
+            why_not = "sign in: what you may buy depends on your country"
+        elif p.owned:
+            why_not = "you already own this in this format"
+        elif not p.available:
+            why_not = p.unavailable_reason
+        else:
+            why_not = ""
+        out.append(
+            {
+                "format": format_id,
+                "size_bytes": p.size_bytes,
+                "size_exact": p.exact,
+                "price_minor": p.price_minor,
+                "discount_minor": p.discount_minor,
+                "currency": settings.STORE_CURRENCY,
+                "owned": p.owned,
+                "can_buy": not why_not,
+                "why_not": why_not,
+                "territory": p.territory,
+            }
+        )
+    return out
+
+
+def _unpriced(format_id: str, customer) -> dict:
+    return {
+        "format": format_id,
+        "size_bytes": None,
+        "size_exact": False,
+        "price_minor": None,
+        "discount_minor": 0,
+        "currency": settings.STORE_CURRENCY,
+        "owned": False,
+        "can_buy": False,
+        "why_not": "the size (and so the price) is not known yet; try again shortly",
+        "territory": None,
+    }
+
+
+@router.get("/formats", response=list[FormatOut], summary="Formats and their rates per MB")
+def formats_list(request):
+    return [
+        {
+            "id": f.id,
+            "label": f.label,
+            "mode": f.mode,
+            "extension": f.extension,
+            "mime_type": f.mime_type,
+            "lossless": f.mode == LOSSLESS,
+            "rate_minor_per_mb": rate_minor_per_mb(f.id),
+        }
+        for f in FORMATS.values()
+    ]
+
+
+@router.get("/genres", response=list[GenreOut], summary="Genres")
+def genres_list(request):
+    return [{"id": g.pk, "name": g.name} for g in Genre.objects.order_by("name")]
+
+
+@router.get("/search", response=SearchOut, summary="Search artists, releases and tracks")
+def search(request, q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=50)):
+    found = catalog_search(query=q, limit=limit)
+    return {
+        "artists": [artist_out(a) for a in found.artists],
+        "releases": [release_brief(r) for r in found.releases],
+        "tracks": [track_brief(t) for t in found.tracks],
+    }
+
+
+@router.get("/artists", response=ArtistPage, summary="Artists (cursor pages)")
+def artists_list(
+    request,
+    name: str | None = Query(None, max_length=200, description="part of the name"),
+    cursor: str | None = Query(None, max_length=100),
+    limit: int = Limit,
+):
+    qs = Artist.objects.all()
+    if name:
+        qs = qs.filter(name__icontains=name)
+    return page(qs, cursor=cursor, limit=limit, render=artist_out)
+
+
+@router.get("/artists/{artist_id}", response=ArtistOut, summary="One artist")
+def artists_get(request, artist_id: int = Path(..., ge=1, le=MAX_ID)):
+    artist = Artist.objects.filter(pk=artist_id).first()
+    if artist is None:
+        raise ApiError(404, "no such artist")
+    return artist_out(artist)
+
+
+@router.get("/releases", response=ReleasePage, summary="Releases (cursor pages, filters)")
+def releases_list(
+    request,
+    artist_id: int | None = Query(None, ge=1, le=MAX_ID),
+    genre: str | None = Query(None, max_length=100),
+    label: str | None = Query(None, max_length=300),
+    cursor: str | None = Query(None, max_length=100),
+    limit: int = Limit,
+):
+    qs = Release.objects.select_related("artist").prefetch_related("genres").filter(
+        tracks__isnull=False
+    ).distinct()
+    if artist_id is not None:
+        qs = qs.filter(artist_id=artist_id)
+    if genre:
+        qs = qs.filter(genres__name__iexact=genre)
+    if label:
+        qs = qs.filter(label__iexact=label)
+    return page(qs, cursor=cursor, limit=limit, render=release_brief)
+
+
+@router.get("/releases/{release_id}", response=ReleaseOut, summary="One release, with offers")
+def releases_get(request, release_id: int = Path(..., ge=1, le=MAX_ID)):
+    try:
+        release = release_detail(release_id=release_id)
+    except Release.DoesNotExist:
+        raise ApiError(404, "no such release") from None
+    body = release_brief(release)
+    body["tracks"] = [track_brief(t) for t in release.tracks.all()]
+    body["offers"] = offers(customer=customer_of(request), obj=release)
+    return body
+
+
+@router.get("/tracks", response=TrackPage, summary="Tracks (cursor pages, filters)")
+def tracks_list(
+    request,
+    release_id: int | None = Query(None, ge=1, le=MAX_ID),
+    artist_id: int | None = Query(None, ge=1, le=MAX_ID),
+    isrc: str | None = Query(None, max_length=12),
+    cursor: str | None = Query(None, max_length=100),
+    limit: int = Limit,
+):
+    qs = Track.objects.select_related("artist", "release")
+    if release_id is not None:
+        qs = qs.filter(release_id=release_id)
+    if artist_id is not None:
+        qs = qs.filter(artist_id=artist_id)
+    if isrc:
+        qs = qs.filter(isrc=isrc.upper())
+    return page(qs, cursor=cursor, limit=limit, render=track_brief)
+
+
+@router.get("/tracks/{track_id}", response=TrackOut, summary="One track, with offers")
+def tracks_get(request, track_id: int = Path(..., ge=1, le=MAX_ID)):
+    track = Track.objects.select_related("artist", "release").filter(pk=track_id).first()
+    if track is None:
+        raise ApiError(404, "no such track")
+    body = track_brief(track)
+    body["offers"] = offers(customer=customer_of(request), obj=track)
+    return body
