@@ -44,7 +44,7 @@ def test_every_failure_has_one_shape(monkeypatch):
 def test_amounts_are_strict_integers(amount):
     """Money is integers only (issue 19): JSON true, strings, floats and exponents are refused."""
     user, client = buyer_with_token("read", "purchase")
-    raw = '{"amount_minor": %s}' % amount
+    raw = '{"amount_minor": ' + amount + "}"
     assert_error_shape(post(client, "/api/v1/deposits", raw, key=f"k{amount}", raw=True), 422)
     assert client.get("/api/v1/balance").json()["balance_minor"] == 0
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.test import Client
 
-from tests.api.v1_helpers import assert_error_shape, caller, post, token_for
+from tests.api.v1_helpers import assert_error_shape, caller, token_for
 from tests.shop.factories import customer
 from tunemeter.customers.models import ApiToken
 from tunemeter.customers.tokens import TokenError, token_create, token_digest, token_revoke

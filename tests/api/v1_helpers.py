@@ -12,7 +12,9 @@ from tunemeter.customers.tokens import token_create
 
 def token_for(user, *scopes: str) -> str:
     """Return a fresh token secret for user with scopes (all three by default)."""
-    return token_create(user=user, name="test", scopes=list(scopes or ("read", "purchase", "holder"))).secret
+    return token_create(
+        user=user, name="test", scopes=list(scopes or ("read", "purchase", "holder"))
+    ).secret
 
 
 def caller(token: str | None = None) -> Client:

@@ -1,27 +1,27 @@
-"""Re-export the holder reads the portal shows; they live in royalties.selectors (below the faces)."""
+"""Re-export the holder reads the portal shows, which live below the faces (royalties)."""
 
 from __future__ import annotations
 
 from tunemeter.royalties.selectors import (  # noqa: F401
-    holders_for,
-    holder_for,
-    portal_access,
-    SalesRow,
-    sales_range,
-    sales_by_day,
-    sales_by_territory,
-    sales_by_format,
-    sales_total,
+    RANGES_DAYS,  # noqa: F401
     Balances,
-    balances,
-    EscrowRow,
-    escrow_waiting,
-    payouts_recent,
-    releases_of,
     DealView,
+    EscrowRow,
+    SalesRow,
+    balances,
     deals_of,
-    takedowns_of,
-    statement_periods,
+    escrow_waiting,
+    holder_for,
+    holders_for,
+    payouts_recent,
     period_summaries,
+    portal_access,
+    releases_of,
+    sales_by_day,
+    sales_by_format,
+    sales_by_territory,
+    sales_range,
+    sales_total,
+    statement_periods,
+    takedowns_of,
 )
-from tunemeter.royalties.selectors import RANGES_DAYS  # noqa: F401

@@ -87,9 +87,7 @@ def _api_error(request, exc: ApiError):
 
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
-    detail = [
-        {k: v for k, v in err.items() if k in ("type", "loc", "msg")} for err in exc.errors
-    ]
+    detail = [{k: v for k, v in err.items() if k in ("type", "loc", "msg")} for err in exc.errors]
     return _respond(request, 422, "the request is not valid", detail=detail)
 
 

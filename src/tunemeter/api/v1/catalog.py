@@ -18,6 +18,7 @@ from tunemeter.api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from tunemeter.api.v1.schemas import (
     ArtistOut,
     ArtistPage,
+    ErrorOut,
     FormatOut,
     GenreOut,
     ReleaseOut,
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 router = Router(tags=["catalog"], auth=public())
 
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 422, 429)}
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 MAX_ID = 2**63 - 1
 
@@ -123,7 +125,9 @@ def _unpriced(format_id: str, customer) -> dict:
     }
 
 
-@router.get("/formats", response=list[FormatOut], summary="Formats and their rates per MB")
+@router.get(
+    "/formats", response={200: list[FormatOut], **ERRORS}, summary="Formats and their rates per MB"
+)
 def formats_list(request):
     return [
         {
@@ -139,13 +143,17 @@ def formats_list(request):
     ]
 
 
-@router.get("/genres", response=list[GenreOut], summary="Genres")
+@router.get("/genres", response={200: list[GenreOut], **ERRORS}, summary="Genres")
 def genres_list(request):
     return [{"id": g.pk, "name": g.name} for g in Genre.objects.order_by("name")]
 
 
-@router.get("/search", response=SearchOut, summary="Search artists, releases and tracks")
-def search(request, q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=50)):
+@router.get(
+    "/search", response={200: SearchOut, **ERRORS}, summary="Search artists, releases and tracks"
+)
+def search(
+    request, q: str = Query(..., min_length=1, max_length=200), limit: int = Query(10, ge=1, le=50)
+):
     found = catalog_search(query=q, limit=limit)
     return {
         "artists": [artist_out(a) for a in found.artists],
@@ -154,7 +162,7 @@ def search(request, q: str = Query(..., min_length=1, max_length=200), limit: in
     }
 
 
-@router.get("/artists", response=ArtistPage, summary="Artists (cursor pages)")
+@router.get("/artists", response={200: ArtistPage, **ERRORS}, summary="Artists (cursor pages)")
 def artists_list(
     request,
     name: str | None = Query(None, max_length=200, description="part of the name"),
@@ -167,7 +175,7 @@ def artists_list(
     return page(qs, cursor=cursor, limit=limit, render=artist_out)
 
 
-@router.get("/artists/{artist_id}", response=ArtistOut, summary="One artist")
+@router.get("/artists/{artist_id}", response={200: ArtistOut, **ERRORS}, summary="One artist")
 def artists_get(request, artist_id: int = Path(..., ge=1, le=MAX_ID)):
     artist = Artist.objects.filter(pk=artist_id).first()
     if artist is None:
@@ -175,7 +183,9 @@ def artists_get(request, artist_id: int = Path(..., ge=1, le=MAX_ID)):
     return artist_out(artist)
 
 
-@router.get("/releases", response=ReleasePage, summary="Releases (cursor pages, filters)")
+@router.get(
+    "/releases", response={200: ReleasePage, **ERRORS}, summary="Releases (cursor pages, filters)"
+)
 def releases_list(
     request,
     artist_id: int | None = Query(None, ge=1, le=MAX_ID),
@@ -184,9 +194,12 @@ def releases_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Limit,
 ):
-    qs = Release.objects.select_related("artist").prefetch_related("genres").filter(
-        tracks__isnull=False
-    ).distinct()
+    qs = (
+        Release.objects.select_related("artist")
+        .prefetch_related("genres")
+        .filter(tracks__isnull=False)
+        .distinct()
+    )
     if artist_id is not None:
         qs = qs.filter(artist_id=artist_id)
     if genre:
@@ -196,7 +209,11 @@ def releases_list(
     return page(qs, cursor=cursor, limit=limit, render=release_brief)
 
 
-@router.get("/releases/{release_id}", response=ReleaseOut, summary="One release, with offers")
+@router.get(
+    "/releases/{release_id}",
+    response={200: ReleaseOut, **ERRORS},
+    summary="One release, with offers",
+)
 def releases_get(request, release_id: int = Path(..., ge=1, le=MAX_ID)):
     try:
         release = release_detail(release_id=release_id)
@@ -208,7 +225,9 @@ def releases_get(request, release_id: int = Path(..., ge=1, le=MAX_ID)):
     return body
 
 
-@router.get("/tracks", response=TrackPage, summary="Tracks (cursor pages, filters)")
+@router.get(
+    "/tracks", response={200: TrackPage, **ERRORS}, summary="Tracks (cursor pages, filters)"
+)
 def tracks_list(
     request,
     release_id: int | None = Query(None, ge=1, le=MAX_ID),
@@ -227,7 +246,9 @@ def tracks_list(
     return page(qs, cursor=cursor, limit=limit, render=track_brief)
 
 
-@router.get("/tracks/{track_id}", response=TrackOut, summary="One track, with offers")
+@router.get(
+    "/tracks/{track_id}", response={200: TrackOut, **ERRORS}, summary="One track, with offers"
+)
 def tracks_get(request, track_id: int = Path(..., ge=1, le=MAX_ID)):
     track = Track.objects.select_related("artist", "release").filter(pk=track_id).first()
     if track is None:

@@ -38,6 +38,8 @@ ERRORS = {code: ErrorOut for code in (401, 403, 404, 422, 429)}
 HolderId = Path(..., ge=1, le=2**63 - 1)
 PeriodName = Path(..., min_length=4, max_length=7, description="2026-11, 2026-Q4 or 2026")
 MAX_SALES_DAYS = 366 * 3
+START = Query(None, description="first day; default 30 days before end")
+END = Query(None, description="last day, included; default today")
 
 
 def _holder(request, holder_id: int) -> RightsHolder:
@@ -100,8 +102,8 @@ def holder_sales(
     request,
     holder_id: int = HolderId,
     by: str = Query("day", pattern="^(day|territory|format)$"),
-    start: date | None = Query(None, description="first day; default 30 days before end"),
-    end: date | None = Query(None, description="last day, included; default today"),
+    start: date | None = START,
+    end: date | None = END,
 ):
     holder = _holder(request, holder_id)
     end = end or timezone.now().date()
@@ -172,7 +174,9 @@ def holder_statements(request, holder_id: int = HolderId):
 def holder_statement(request, holder_id: int = HolderId, period: str = PeriodName):
     holder = _holder(request, holder_id)
     p = _period(period)
-    return _statement_out(holder, p, statement_summaries(period=p, holder_ids=[holder.pk])[holder.pk])
+    return _statement_out(
+        holder, p, statement_summaries(period=p, holder_ids=[holder.pk])[holder.pk]
+    )
 
 
 @router.get(
@@ -197,7 +201,9 @@ def holder_statement_csv(request, holder_id: int = HolderId, period: str = Perio
     response={200: None, **ERRORS},
     summary="The statement as a DDEX DSR file",
     openapi_extra={
-        "responses": {200: {"description": "DDEX DSR", "content": {"text/tab-separated-values": {}}}}
+        "responses": {
+            200: {"description": "DDEX DSR", "content": {"text/tab-separated-values": {}}}
+        }
     },
 )
 def holder_statement_dsr(request, holder_id: int = HolderId, period: str = PeriodName):

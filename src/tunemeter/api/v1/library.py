@@ -16,6 +16,8 @@ from tunemeter.shop.selectors import owned_formats
 
 router = Router(tags=["library"], auth=scoped("read"))
 
+TrackId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+TRACK_IDS = Query(..., max_length=100, description="up to 100 track ids")
 ERRORS = {code: ErrorOut for code in (401, 403, 422, 429)}
 
 
@@ -61,6 +63,6 @@ def library_list(
     response={200: list[OwnedOut], **ERRORS},
     summary="The formats you own of some tracks",
 )
-def library_owned(request, track_id: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Query(..., max_length=100)):
+def library_owned(request, track_id: list[TrackId] = TRACK_IDS):
     owned = owned_formats(customer=request.auth, track_ids=track_id)
     return [{"track_id": t, "formats": sorted(owned.get(t, ()))} for t in track_id]

@@ -175,7 +175,10 @@ def orders_list(
 
 
 @router.get(
-    "/orders/{order_id}", response={200: OrderOut, **ERRORS}, auth=scoped("read"), summary="An order"
+    "/orders/{order_id}",
+    response={200: OrderOut, **ERRORS},
+    auth=scoped("read"),
+    summary="An order",
 )
 def orders_get(request, order_id: int = Path(..., ge=1, le=2**63 - 1)):
     order = Order.objects.filter(pk=order_id, customer=request.auth).first()
@@ -184,7 +187,9 @@ def orders_get(request, order_id: int = Path(..., ge=1, le=2**63 - 1)):
     return order_out(order)
 
 
-@router.get("/balance", response={200: BalanceOut, **ERRORS}, auth=scoped("read"), summary="Balance")
+@router.get(
+    "/balance", response={200: BalanceOut, **ERRORS}, auth=scoped("read"), summary="Balance"
+)
 def balance_get(request):
     return balance_out(request.auth)
 
@@ -203,7 +208,9 @@ def deposits_create(request, body: DepositIn, idempotency_key: str = KEY_HEADER)
         if provider is None:
             raise ApiError(422, f"unknown payment provider {body.provider!r}")
         try:
-            provider.deposit(customer=user, amount_minor=body.amount_minor, reference=idempotency_key)
+            provider.deposit(
+                customer=user, amount_minor=body.amount_minor, reference=idempotency_key
+            )
         except PermissionError as exc:
             raise ApiError(403, str(exc), code="payments_disabled") from None
         except (ValueError, LedgerError) as exc:
