@@ -27,8 +27,17 @@ from tunemeter.api.v1.schemas import (
     TrackOut,
     TrackPage,
 )
-from tunemeter.catalog.models import Artist, Genre, Release, Track
-from tunemeter.catalog.selectors import catalog_search, release_detail
+from tunemeter.catalog.models import Artist, Release, Track
+from tunemeter.catalog.selectors import (
+    artist_detail,
+    artists_filtered,
+    catalog_search,
+    genre_list,
+    release_detail,
+    releases_filtered,
+    track_detail,
+    tracks_filtered,
+)
 from tunemeter.pricing.rates import rate_minor_per_mb
 from tunemeter.pricing.selectors import price_preview
 from tunemeter.transcoding.exceptions import EncoderBusy, RenderError
@@ -145,7 +154,7 @@ def formats_list(request):
 
 @router.get("/genres", response={200: list[GenreOut], **ERRORS}, summary="Genres")
 def genres_list(request):
-    return [{"id": g.pk, "name": g.name} for g in Genre.objects.order_by("name")]
+    return [{"id": g.pk, "name": g.name} for g in genre_list()]
 
 
 @router.get(
@@ -169,18 +178,16 @@ def artists_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Limit,
 ):
-    qs = Artist.objects.all()
-    if name:
-        qs = qs.filter(name__icontains=name)
+    qs = artists_filtered(name=name)
     return page(qs, cursor=cursor, limit=limit, render=artist_out)
 
 
 @router.get("/artists/{artist_id}", response={200: ArtistOut, **ERRORS}, summary="One artist")
 def artists_get(request, artist_id: int = Path(..., ge=1, le=MAX_ID)):
-    artist = Artist.objects.filter(pk=artist_id).first()
-    if artist is None:
-        raise ApiError(404, "no such artist")
-    return artist_out(artist)
+    try:
+        return artist_out(artist_detail(artist_id=artist_id))
+    except Artist.DoesNotExist:
+        raise ApiError(404, "no such artist") from None
 
 
 @router.get(
@@ -194,18 +201,7 @@ def releases_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Limit,
 ):
-    qs = (
-        Release.objects.select_related("artist")
-        .prefetch_related("genres")
-        .filter(tracks__isnull=False)
-        .distinct()
-    )
-    if artist_id is not None:
-        qs = qs.filter(artist_id=artist_id)
-    if genre:
-        qs = qs.filter(genres__name__iexact=genre)
-    if label:
-        qs = qs.filter(label__iexact=label)
+    qs = releases_filtered(artist_id=artist_id, genre=genre, label=label)
     return page(qs, cursor=cursor, limit=limit, render=release_brief)
 
 
@@ -236,13 +232,7 @@ def tracks_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Limit,
 ):
-    qs = Track.objects.select_related("artist", "release")
-    if release_id is not None:
-        qs = qs.filter(release_id=release_id)
-    if artist_id is not None:
-        qs = qs.filter(artist_id=artist_id)
-    if isrc:
-        qs = qs.filter(isrc=isrc.upper())
+    qs = tracks_filtered(release_id=release_id, artist_id=artist_id, isrc=isrc)
     return page(qs, cursor=cursor, limit=limit, render=track_brief)
 
 
@@ -250,7 +240,7 @@ def tracks_list(
     "/tracks/{track_id}", response={200: TrackOut, **ERRORS}, summary="One track, with offers"
 )
 def tracks_get(request, track_id: int = Path(..., ge=1, le=MAX_ID)):
-    track = Track.objects.select_related("artist", "release").filter(pk=track_id).first()
+    track = track_detail(track_id=track_id)
     if track is None:
         raise ApiError(404, "no such track")
     body = track_brief(track)

@@ -11,8 +11,8 @@ from tunemeter.api.v1.auth import scoped
 from tunemeter.api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from tunemeter.api.v1.schemas import EntitlementPage, ErrorOut, OwnedOut
 from tunemeter.delivery.services import track_link
-from tunemeter.shop.models import Entitlement
-from tunemeter.shop.selectors import owned_formats
+from tunemeter.library.models import Entitlement
+from tunemeter.library.selectors import entitlements_live, owned_formats
 
 router = Router(tags=["library"], auth=scoped("read"))
 
@@ -33,13 +33,7 @@ def library_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ):
-    qs = Entitlement.objects.filter(customer=request.auth, revoked_at__isnull=True).select_related(
-        "track__release", "track__artist"
-    )
-    if release_id is not None:
-        qs = qs.filter(track__release_id=release_id)
-    if format:
-        qs = qs.filter(format_id=format)
+    qs = entitlements_live(customer=request.auth, release_id=release_id, format_id=format)
 
     def render(e: Entitlement) -> dict:
         return {

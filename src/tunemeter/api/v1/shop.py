@@ -27,7 +27,7 @@ from tunemeter.api.v1.schemas import (
     QuoteIn,
     QuoteOut,
 )
-from tunemeter.catalog.models import Release, Track
+from tunemeter.catalog.selectors import releases_filtered, track_detail
 from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing.exceptions import PricingError
@@ -37,6 +37,7 @@ from tunemeter.pricing.services import Item, quote_create
 from tunemeter.shop import exceptions as shop_errors
 from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
+from tunemeter.shop.selectors import orders_of
 from tunemeter.shop.services import order_place
 
 router = Router(tags=["buying"])
@@ -96,10 +97,13 @@ def quotes_create(request, body: QuoteIn):
     for n, item in enumerate(body.items):
         if (item.track_id is None) == (item.release_id is None):
             raise ApiError(422, f"item {n}: name a track_id or a release_id, not both")
-        model = Track if item.track_id is not None else Release
-        obj = model.objects.filter(pk=item.track_id or item.release_id).first()
+        if item.track_id is not None:
+            obj = track_detail(track_id=item.track_id)
+        else:
+            obj = releases_filtered().filter(pk=item.release_id).first()
         if obj is None:
-            raise ApiError(404, f"item {n}: no such {model.__name__.lower()}")
+            kind = "track" if item.track_id is not None else "release"
+            raise ApiError(404, f"item {n}: no such {kind}")
         items.append(Item(obj, item.format))
     try:
         quote = quote_create(customer=request.auth, items=items)
@@ -128,7 +132,7 @@ def orders_create(request, body: OrderIn, idempotency_key: str = KEY_HEADER):
     user = request.auth
 
     def run() -> tuple[int, dict]:
-        quote = Quote.objects.filter(pk=body.quote_id, customer=user).first()
+        quote = quote_detail(customer=user, quote_id=body.quote_id)
         if quote is None:
             raise ApiError(404, "no such quote")
         try:
@@ -169,9 +173,7 @@ def orders_list(
     cursor: str | None = Query(None, max_length=100),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ):
-    return page(
-        Order.objects.filter(customer=request.auth), cursor=cursor, limit=limit, render=order_out
-    )
+    return page(orders_of(customer=request.auth), cursor=cursor, limit=limit, render=order_out)
 
 
 @router.get(
@@ -181,7 +183,7 @@ def orders_list(
     summary="An order",
 )
 def orders_get(request, order_id: int = Path(..., ge=1, le=2**63 - 1)):
-    order = Order.objects.filter(pk=order_id, customer=request.auth).first()
+    order = orders_of(customer=request.auth).filter(pk=order_id).first()
     if order is None:
         raise ApiError(404, "no such order")
     return order_out(order)
