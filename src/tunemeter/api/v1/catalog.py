@@ -38,8 +38,8 @@ from tunemeter.catalog.selectors import (
     track_detail,
     tracks_filtered,
 )
+from tunemeter.pricing.figures import preview_or_none
 from tunemeter.pricing.rates import rate_minor_per_mb
-from tunemeter.pricing.selectors import price_preview
 from tunemeter.transcoding.exceptions import EncoderBusy, RenderError
 from tunemeter.transcoding.formats import FORMATS, LOSSLESS
 
@@ -88,10 +88,12 @@ def offers(*, customer, obj: Track | Release) -> list[dict]:
     out = []
     for format_id in FORMATS:
         try:
-            p = price_preview(customer=customer, obj=obj, format_id=format_id)
+            p = preview_or_none(customer=customer, obj=obj, format_id=format_id)
         except (RenderError, EncoderBusy) as exc:
-            # No size yet (every encoder busy, or the master unreadable): no price either.
+            # Every encoder busy, or the master unreadable: no size yet, so no price either.
             logger.warning("offer unpriced format=%s obj=%s error=%s", format_id, obj.pk, exc)
+            p = None
+        if p is None:
             out.append(_unpriced(format_id, customer))
             continue
         if customer is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Path, Query, Router
 
@@ -25,6 +24,7 @@ from tunemeter.api.v1.schemas import (
     SalesOut,
     StatementOut,
 )
+from tunemeter.httputil import attachment, file_chunks
 from tunemeter.rights.models import RightsHolder
 from tunemeter.royalties import selectors
 from tunemeter.royalties.exports import statement_csv_stream, statement_file_name
@@ -188,12 +188,12 @@ def holder_statement(request, holder_id: int = HolderId, period: str = PeriodNam
 def holder_statement_csv(request, holder_id: int = HolderId, period: str = PeriodName):
     holder = _holder(request, holder_id)
     p = _period(period)
-    response = StreamingHttpResponse(
-        statement_csv_stream(holder=holder, period=p), content_type="text/csv; charset=utf-8"
+    return attachment(
+        request,
+        statement_csv_stream(holder=holder, period=p),
+        filename=statement_file_name(holder.pk, p, "csv"),
+        content_type="text/csv; charset=utf-8",
     )
-    name = statement_file_name(holder.pk, p, "csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @router.get(
@@ -210,9 +210,12 @@ def holder_statement_dsr(request, holder_id: int = HolderId, period: str = Perio
     holder = _holder(request, holder_id)
     p = _period(period)
     name, handle = dsr_for_holder(holder=holder, period=p)
-    response = FileResponse(handle, content_type="text/tab-separated-values; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(
+        request,
+        file_chunks(handle),
+        filename=name,
+        content_type="text/tab-separated-values; charset=utf-8",
+    )
 
 
 @router.get(
