@@ -37,3 +37,4 @@ def test_the_docs_page_loads_only_local_files_under_a_strict_csp():
         assert finders.find(asset), asset
     served = Client().get("/static/ninja/swagger-ui-bundle.js")
     assert served.status_code == 200
+    served.close()

@@ -2,8 +2,8 @@
 
 Every operation, positive and negative data, with a token carrying every scope: no 5xx,
 no status code, content type, header or body the OpenAPI document does not declare
-(OpenAPI 3.1, "Responses Object"). The schema declares no links, so there is no
-stateful phase to run.
+(OpenAPI 3.1, "Responses Object"). The stateful phase follows the declared links
+(OpenAPI 3.1, "Link Object"): quote → get the quote, quote → order → get the order.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_every_operation_conforms_to_the_live_schema(live_api, settings, tmp_pat
             "--max-examples",
             os.environ.get("TUNEMETER_FUZZ_EXAMPLES", "12"),
             "--phases",
-            "examples,coverage,fuzzing",
+            "examples,coverage,fuzzing,stateful",
             "--seed",
             "19",
             "--workers",
@@ -80,3 +80,4 @@ def test_every_operation_conforms_to_the_live_schema(live_api, settings, tmp_pat
     n = sum(len(item) for item in api.get_openapi_schema()["paths"].values())
     assert f"{n} selected / {n} total" in result.stdout, result.stdout[-3000:]
     assert f"Tested: {n}" in result.stdout, result.stdout[-3000:]
+    assert "✅  Stateful" in result.stdout, result.stdout[-3000:]

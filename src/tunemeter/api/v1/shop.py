@@ -90,7 +90,27 @@ def balance_out(user) -> dict:
 
 
 @router.post(
-    "/quotes", response={201: QuoteOut, **ERRORS}, auth=scoped("purchase"), summary="Make a quote"
+    "/quotes",
+    response={201: QuoteOut, **ERRORS},
+    auth=scoped("purchase"),
+    summary="Make a quote",
+    operation_id="quotes_create",
+    openapi_extra={
+        "responses": {
+            201: {
+                "links": {
+                    "GetQuote": {
+                        "operationId": "quotes_get",
+                        "parameters": {"quote_id": "$response.body#/id"},
+                    },
+                    "PayQuote": {
+                        "operationId": "orders_create",
+                        "requestBody": {"quote_id": "$response.body#/id"},
+                    },
+                }
+            }
+        }
+    },
 )
 def quotes_create(request, body: QuoteIn):
     items = []
@@ -113,7 +133,11 @@ def quotes_create(request, body: QuoteIn):
 
 
 @router.get(
-    "/quotes/{quote_id}", response={200: QuoteOut, **ERRORS}, auth=scoped("read"), summary="A quote"
+    "/quotes/{quote_id}",
+    response={200: QuoteOut, **ERRORS},
+    auth=scoped("read"),
+    summary="A quote",
+    operation_id="quotes_get",
 )
 def quotes_get(request, quote_id: UUID):
     quote = quote_detail(customer=request.auth, quote_id=quote_id)
@@ -127,6 +151,19 @@ def quotes_get(request, quote_id: UUID):
     response={201: OrderOut, 200: OrderOut, **ERRORS},
     auth=scoped("purchase"),
     summary="Pay a quote from the balance (Idempotency-Key required)",
+    operation_id="orders_create",
+    openapi_extra={
+        "responses": {
+            201: {
+                "links": {
+                    "GetOrder": {
+                        "operationId": "orders_get",
+                        "parameters": {"order_id": "$response.body#/id"},
+                    }
+                }
+            }
+        }
+    },
 )
 def orders_create(request, body: OrderIn, idempotency_key: str = KEY_HEADER):
     user = request.auth
@@ -181,6 +218,7 @@ def orders_list(
     response={200: OrderOut, **ERRORS},
     auth=scoped("read"),
     summary="An order",
+    operation_id="orders_get",
 )
 def orders_get(request, order_id: int = Path(..., ge=1, le=2**63 - 1)):
     order = orders_of(customer=request.auth).filter(pk=order_id).first()
