@@ -96,3 +96,12 @@ def test_rate_limits_per_token_and_per_address(settings):
     assert_error_shape(second.get("/api/v1/formats"), 429)
     # Another address is untouched.
     assert caller().get("/api/v1/formats", REMOTE_ADDR="10.9.8.7").status_code == 200
+
+
+def test_chunked_bodies_without_a_length_are_refused():
+    _, client = buyer_with_token("read", "purchase")
+    response = client.post(
+        "/api/v1/quotes", "{}", content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+    )  # fmt: skip
+    assert_error_shape(response, 411, "length_required")

@@ -97,3 +97,21 @@ def test_a_token_never_appears_in_logs(caplog, settings):
     for record in caplog.records:
         assert secret not in record.getMessage()
         assert secret[3:20] not in record.getMessage()
+
+
+def test_staff_see_tokens_without_secrets_and_can_revoke():
+    staff = customer(staff=True)
+    staff.is_superuser = True
+    staff.save()
+    owner = customer()
+    secret = token_for(owner, "read")
+    token = ApiToken.objects.get()
+    client = Client()
+    client.force_login(staff)
+    page = client.get(f"/admin/customers/apitoken/{token.pk}/change/").content.decode()
+    assert token.prefix in page and token.digest not in page and secret not in page
+    client.post(
+        "/admin/customers/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert caller(secret).get("/api/v1/balance").status_code == 401
