@@ -10,7 +10,7 @@ from pydantic import Field
 from tunemeter.api.v1.auth import scoped
 from tunemeter.api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from tunemeter.api.v1.schemas import EntitlementPage, ErrorOut, OwnedOut
-from tunemeter.delivery.services import track_link
+from tunemeter.delivery.links import track_link
 from tunemeter.library.models import Entitlement
 from tunemeter.library.selectors import entitlements_live, owned_formats
 
