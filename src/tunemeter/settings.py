@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "tunemeter.royalties",
     "django_countries",
     "axes",
+    # django-ninja's bundled Swagger UI files: the API docs load nothing from a CDN.
+    "ninja",
     "tunemeter.storefront",
     "tunemeter.portal",
     "tunemeter.ops",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     # A CSP on every response; inline blocks allowed by hash, never 'unsafe-inline'.
     "tunemeter.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and the database: a flood or an oversized body under /api/v1/ costs nothing.
+    "tunemeter.api.v1.middleware.ApiGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -296,3 +300,11 @@ LOGGING = {
         },
     },
 }
+
+# /api/v1: requests per window per client address and per token (429 with Retry-After
+# beyond), and the largest request body accepted (413 beyond). Counters live in Django's
+# cache: per process unless CACHES points at a shared cache.
+API_RATE_WINDOW_SECONDS = _env_int("TUNEMETER_API_RATE_WINDOW_SECONDS", 60)
+API_RATE_PER_ADDRESS = _env_int("TUNEMETER_API_RATE_PER_ADDRESS", 600)
+API_RATE_PER_TOKEN = _env_int("TUNEMETER_API_RATE_PER_TOKEN", 300)
+API_MAX_BODY_BYTES = _env_int("TUNEMETER_API_MAX_BODY_BYTES", 64 * 1024)

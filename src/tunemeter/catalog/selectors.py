@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
-from tunemeter.catalog.models import Artist, Master, Release, Track
+from tunemeter.catalog.models import Artist, Genre, Master, Release, Track
 from tunemeter.catalog.search import query_terms
 
 
@@ -92,6 +92,53 @@ def artist_releases(*, artist: Artist) -> QuerySet[Release]:
     return (
         release_list().filter(tracks__artist=artist).distinct().order_by("-release_date", "title")
     )
+
+
+def genre_list() -> QuerySet[Genre]:
+    return Genre.objects.order_by("name")
+
+
+def artists_filtered(*, name: str | None = None) -> QuerySet[Artist]:
+    """Return artists, those whose name contains `name` when given."""
+    qs = Artist.objects.all()
+    return qs.filter(name__icontains=name) if name else qs
+
+
+def releases_filtered(
+    *, artist_id: int | None = None, genre: str | None = None, label: str | None = None
+) -> QuerySet[Release]:
+    """Return releases with tracks, with artist and genres, filtered as asked."""
+    qs = (
+        Release.objects.select_related("artist")
+        .prefetch_related("genres")
+        .filter(pk__in=Track.objects.values("release_id"))
+    )
+    if artist_id is not None:
+        qs = qs.filter(artist_id=artist_id)
+    if genre:
+        qs = qs.filter(genres__name__iexact=genre)
+    if label:
+        qs = qs.filter(label__iexact=label)
+    return qs
+
+
+def tracks_filtered(
+    *, release_id: int | None = None, artist_id: int | None = None, isrc: str | None = None
+) -> QuerySet[Track]:
+    """Return tracks with artist and release, filtered as asked."""
+    qs = Track.objects.select_related("artist", "release")
+    if release_id is not None:
+        qs = qs.filter(release_id=release_id)
+    if artist_id is not None:
+        qs = qs.filter(artist_id=artist_id)
+    if isrc:
+        qs = qs.filter(isrc=isrc.upper())
+    return qs
+
+
+def track_detail(*, track_id: int) -> Track | None:
+    """Return a track with its artist and release, or None."""
+    return Track.objects.select_related("artist", "release").filter(pk=track_id).first()
 
 
 @dataclass

@@ -27,6 +27,8 @@ def _message(view, title: str, message: str):
 urlpatterns = [
     path("", views.account, name="account"),
     path("register/", views.register, name="register"),
+    path("tokens/", views.token_new, name="token_new"),
+    path("tokens/<int:token_id>/revoke/", views.token_delete, name="token_revoke"),
     path(
         "login/",
         _form(

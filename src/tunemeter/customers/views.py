@@ -12,9 +12,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
 
 from tunemeter.customers.forms import RegistrationForm
-from tunemeter.customers.selectors import customer_territory
+from tunemeter.customers.models import ApiToken
+from tunemeter.customers.selectors import customer_territory, tokens_of
 from tunemeter.customers.services import customer_register
 from tunemeter.customers.signin import registration_allowed
+from tunemeter.customers.tokens import TokenError, token_create, token_revoke
 from tunemeter.httputil import safe_next, too_many_requests
 from tunemeter.ledger.selectors import balance_minor
 
@@ -48,7 +50,13 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def account(request: HttpRequest) -> HttpResponse:
-    """Show the account: email, country, balance, and links to everything else."""
+    """Show the account: email, country, balance, API tokens, and links to everything else."""
+    return _account_page(request)
+
+
+def _account_page(
+    request: HttpRequest, *, new_secret: str = "", token_error: str = "", status: int = 200
+) -> HttpResponse:
     currency = settings.STORE_CURRENCY
     territory = customer_territory(user=request.user)
     context = {
@@ -56,5 +64,36 @@ def account(request: HttpRequest) -> HttpResponse:
         "country": countries.name(territory) if territory else "",
         "balance_minor": balance_minor(user=request.user, currency=currency),
         "currency": currency,
+        "tokens": tokens_of(user=request.user),
+        "scopes": ApiToken.SCOPES,
+        "new_secret": new_secret,
+        "token_error": token_error,
     }
-    return render(request, "customers/account.html", context)
+    response = render(request, "customers/account.html", context, status=status)
+    if new_secret:
+        # The page carries a secret shown once: never keep it in a cache or the history.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def token_new(request: HttpRequest) -> HttpResponse:
+    """Create a personal API token and show it once on the account page."""
+    try:
+        created = token_create(
+            user=request.user,
+            name=request.POST.get("name", ""),
+            scopes=request.POST.getlist("scopes"),
+        )
+    except TokenError as exc:
+        return _account_page(request, token_error=str(exc), status=422)
+    return _account_page(request, new_secret=created.secret)
+
+
+@login_required
+@require_http_methods(["POST"])
+def token_delete(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the user's API tokens."""
+    token_revoke(user=request.user, token_id=token_id)
+    return redirect("customers:account")
