@@ -17,25 +17,38 @@ def _subject_q(track) -> Q:
     return Q(track_id=track.pk) | Q(release_id=track.release_id)
 
 
+def _deals_near(track, at: datetime) -> list[Deal]:
+    """Return the deals of a track and its release whose envelope holds at (a superset)."""
+    return list(
+        Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
+    )
+
+
 def deal_for_sale(*, track, territory: str, at: datetime) -> Deal | None:
     """Return the deal licensing a sale of track in territory at that moment, if any.
 
-    A deal for the track itself wins over one for its release; among equals, the one
-    that started last.
+    Each deal's period is read in the territory's local time (DDEX). A track-level deal
+    decides for its track: when one is in force, what it leaves out is not licensed,
+    whatever the release's deal says. Among equals, the one that started last wins.
     """
-    deals = (
-        Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
-    )
-    ranked = sorted(deals, key=lambda d: (d.track_id is None, -d.starts_at.timestamp(), -d.pk))
-    return next((d for d in ranked if d.scope().covers(territory)), None)
+    live = [d for d in _deals_near(track, at) if d.active_in(territory, at)]
+    own = [d for d in live if d.track_id is not None]
+    deals = sorted(own or live, key=lambda d: (-d.opens_in(territory).timestamp(), -d.pk))
+    return next((d for d in deals if d.scope().covers(territory)), None)
+
+
+def track_deal_in_force(*, track, territory: str, at: datetime) -> Deal | None:
+    """Return a track-level deal in force at that moment, whatever its territories."""
+    own = [d for d in _deals_near(track, at) if d.track_id is not None]
+    return next((d for d in own if d.active_in(territory, at)), None)
 
 
 def takedown_for_sale(*, track, territory: str, at: datetime) -> Takedown | None:
-    """Return a takedown withdrawing track from territory at that moment, if any."""
-    takedowns = Takedown.objects.filter(_subject_q(track), effective_at__lte=at).order_by(
-        "effective_at", "pk"
-    )
-    return next((t for t in takedowns if t.scope().covers(territory)), None)
+    """Return a confirmed takedown withdrawing track from territory at that moment, if any."""
+    takedowns = Takedown.objects.filter(
+        _subject_q(track), effective_at__lte=at, confirmed_at__isnull=False
+    ).order_by("effective_at", "pk")
+    return next((t for t in takedowns if t.active_at(at) and t.scope().covers(territory)), None)
 
 
 @dataclass(frozen=True)
