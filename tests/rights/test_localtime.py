@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django_countries import countries
 
 from tests.rights.ern43 import deal_terms, ern
@@ -124,3 +126,26 @@ def test_the_zones_table_covers_every_territory_with_real_zone_names():
         for name in zones:
             ZoneInfo(name)  # raises when tzdata lacks the zone
     assert len(table["US"]) > 1 and table["JP"] == ("Asia/Tokyo",)
+
+
+def test_audit_licensed_names_the_deal_message_and_deciding_zone(december):
+    """`audit licensed` explains a decision: the decisive deal, the message it came from and
+    the local time (and zone) that decides in that territory."""
+    out = io.StringIO()
+    call_command("audit", "licensed", str(december.pk), "us", "2026-12-01T10:00:00Z", stdout=out)
+    text = out.getvalue()
+    assert "LICENSED" in text and "from new message M1 by " in text
+    assert "opens in US at 2026-12-01T00:00:00 local (last of 29 zones: Pacific/Honolulu)" in text
+    assert "= 2026-12-01T10:00:00+00:00" in text
+    with pytest.raises(SystemExit):
+        call_command("audit", "licensed", str(december.pk), "US", "2026-12-01T09:59:59Z",
+                     stdout=io.StringIO())  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["USA", "XX", "U", "DEU"])
+def test_audit_licensed_refuses_codes_that_are_not_iso_alpha_2(december, code):
+    """A buyer's territory is an ISO 3166-1 alpha-2 code (DESIGN.md glossary); a three-letter
+    or unknown code is an error, not a guess. Before the fix `USA` answered LICENSED."""
+    with pytest.raises(CommandError, match="not an ISO 3166-1 alpha-2"):
+        call_command("audit", "licensed", str(december.pk), code, "2026-12-10T00:00:00Z",
+                     stdout=io.StringIO())  # fmt: skip
