@@ -35,7 +35,8 @@ def deal_terms(
     codes += "".join(f"<ExcludedTerritoryCode>{c}</ExcludedTerritoryCode>" for c in excluded or [])
     start_tag = "StartDateTime" if "T" in start else "StartDate"
     end_tag = "EndDateTime" if "T" in end else "EndDate"
-    period = f"<{start_tag}>{start}</{start_tag}>" + (f"<{end_tag}>{end}</{end_tag}>" if end else "")
+    period = f"<{start_tag}>{start}</{start_tag}>"
+    period += f"<{end_tag}>{end}</{end_tag}>" if end else ""
     return (
         f"<Deal><DealTerms>{extra}{codes}<ValidityPeriod>{period}</ValidityPeriod>"
         f"<CommercialModelType>{model}</CommercialModelType><UseType>{use}</UseType>"

@@ -7,8 +7,8 @@ from datetime import datetime
 from tunemeter.catalog.models import Track
 from tunemeter.ledger.models import Transfer
 from tunemeter.ledger.units import micro_format, minor_format
-from tunemeter.rights.models import Deal
 from tunemeter.rights.localtime import local_parse, zone_reading
+from tunemeter.rights.models import Deal
 from tunemeter.rights.selectors import (
     mandate_for,
     sale_licence,
