@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -407,3 +408,17 @@ def test_the_documented_example_imports(catalog):
     assert report.ok, report.errors
     assert report.counts["deals_created"] == 2 and report.counts["splits_set"] == 1
     assert RightsHolder.objects.get(name="Nightjar Records").dpid == "PADPIDA2014120301L"
+
+
+def test_the_command_checks_the_size_first_and_refuses_fifos(catalog, tmp_path, settings):
+    """Refuse an oversized file before reading it, and a FIFO or device outright (the
+    importers read whole files into memory; a FIFO would block forever)."""
+    fifo = tmp_path / "deals.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(CommandError, match="not a regular file"):
+        call_command("rights", "import-csv", str(fifo))
+    big = tmp_path / "big.xml"
+    with big.open("wb") as handle:
+        handle.truncate(50_000_001)  # sparse: nothing is written, the size is what counts
+    with pytest.raises(CommandError, match="larger than 50000000"):
+        call_command("rights", "import-ern", str(big), "--sr-share-bps", "7000")

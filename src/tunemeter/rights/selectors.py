@@ -121,3 +121,32 @@ def mandate_for(*, holder, right_type: str, territory: str, at: datetime) -> Man
     return next(
         (m for m in mandates.order_by("starts_at", "pk") if m.scope().covers(territory)), None
     )
+
+
+def holder_controls(*, holder, at: datetime, release=None, track=None) -> bool:
+    """Return True when a holder alone may withdraw a release or track from sale.
+
+    It must hold a sound-recording mandate in force and own the whole sound recording:
+    the subject's split (a track's own, else its release's) gives it 10,000 bps, or, with
+    no split, it licensed every deal in force for the subject. A partial owner only
+    requests a takedown; staff confirm it.
+    """
+    from tunemeter.rights.models import SOUND_RECORDING  # noqa: PLC0415 (same app, one use)
+
+    mandates = Mandate.objects.filter(holder=holder, right_type=SOUND_RECORDING)
+    if not mandates.filter(active_at_q(at)).exists():
+        return False
+    tracks = [track] if track is not None else list(release.tracks.all())
+    release_id = track.release_id if track is not None else release.pk
+    book = SplitBook(tracks) if tracks else None
+    deals = Deal.objects.filter(Q(release_id=release_id) | Q(track__in=tracks)).filter(
+        active_at_q(at)
+    )
+    licensors = set(deals.values_list("licensor_id", flat=True))
+    if licensors - {holder.pk}:
+        return False
+    for one in tracks:
+        shares = book.shares(track=one, right_type=SOUND_RECORDING, default_holder=holder)
+        if shares != [(TOTAL_BPS, holder)]:
+            return False
+    return bool(licensors) or bool(tracks)
