@@ -17,8 +17,8 @@ from django.db.models import Q
 
 from tunemeter.rights.exceptions import DealImmutable
 from tunemeter.rights.identifiers import validate_dpid, validate_ipi, validate_isni
-from tunemeter.rights.terms import PER_MINUTE, PER_TRACK, DealTerms
 from tunemeter.rights.localtime import local_closes, local_opens, local_parse
+from tunemeter.rights.terms import PER_MINUTE, PER_TRACK, DealTerms
 from tunemeter.rights.territories import Territories, territories_parse, validate_territories
 
 SOUND_RECORDING = "sound_recording"

@@ -8,7 +8,16 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown, active_at_q
+from tunemeter.rights.floors import LOSS_REASON, deal_floor_micro
+from tunemeter.rights.models import (
+    SOUND_RECORDING,
+    Deal,
+    Mandate,
+    RightsHolder,
+    Split,
+    Takedown,
+    active_at_q,
+)
 
 TOTAL_BPS = 10_000
 
@@ -67,6 +76,8 @@ def sale_licence(*, track, territory: str, at: datetime) -> Licence:
     deal = deal_for_sale(track=track, territory=territory, at=at)
     if deal is None:
         return Licence(None, None, "not available in your territory")
+    if deal_floor_micro(deal, length_ms=track.length_ms) is None:
+        return Licence(deal, None, LOSS_REASON)
     takedown = takedown_for_sale(track=track, territory=territory, at=at)
     if takedown is not None:
         return Licence(deal, takedown, "withdrawn from sale in your territory")
@@ -131,8 +142,6 @@ def holder_controls(*, holder, at: datetime, release=None, track=None) -> bool:
     no split, it licensed every deal in force for the subject. A partial owner only
     requests a takedown; staff confirm it.
     """
-    from tunemeter.rights.models import SOUND_RECORDING  # noqa: PLC0415 (same app, one use)
-
     mandates = Mandate.objects.filter(holder=holder, right_type=SOUND_RECORDING)
     if not mandates.filter(active_at_q(at)).exists():
         return False
