@@ -135,7 +135,7 @@ def test_audit_licensed_names_the_deal_message_and_deciding_zone(december):
     call_command("audit", "licensed", str(december.pk), "us", "2026-12-01T10:00:00Z", stdout=out)
     text = out.getvalue()
     assert "LICENSED" in text and "from new message M1 by " in text
-    assert "opens in US at 2026-12-01T00:00:00 local (last of 29 zones: Pacific/Honolulu)" in text
+    assert "opens in US at 2026-12-01T00:00:00 local (last of 29 zones: America/Adak)" in text
     assert "= 2026-12-01T10:00:00+00:00" in text
     with pytest.raises(SystemExit):
         call_command("audit", "licensed", str(december.pk), "US", "2026-12-01T09:59:59Z",

@@ -7,7 +7,7 @@ from datetime import datetime
 from tunemeter.catalog.models import Track
 from tunemeter.ledger.models import Transfer
 from tunemeter.ledger.units import micro_format, minor_format
-from tunemeter.rights.localtime import local_parse, zone_reading
+from tunemeter.rights.localtime import envelope_start, local_opens, local_parse, zone_reading
 from tunemeter.rights.models import Deal
 from tunemeter.rights.selectors import (
     mandate_for,
@@ -24,7 +24,9 @@ from tunemeter.shop.models import Order
 
 
 def _period(deal: Deal) -> str:
-    start = f"{deal.local_starts} local" if deal.local_starts else deal.starts_at.isoformat()
+    start = deal.starts_at.isoformat()
+    if deal.local_starts and deal.starts_at == envelope_start(local_parse(deal.local_starts)):
+        start = f"{deal.local_starts} local"
     end = deal.ends_at.isoformat() if deal.ends_at else "open end"
     if deal.local_ends and deal.ends_at is not None:
         end = f"{deal.local_ends} local (at the latest {end})"
@@ -138,9 +140,15 @@ def order_sale_time(rows: list[RoyaltyLine]) -> datetime:
 def _deal_time_text(deal: Deal, territory: str) -> list[str]:
     """Say when a deal opens and closes in a territory, and which zone decides."""
     out = []
-    if deal.local_starts:
+    opens = deal.opens_in(territory)
+    if deal.local_starts and opens == local_opens(local_parse(deal.local_starts), territory):
         reading = zone_reading(local_parse(deal.local_starts), territory, end=False)
         out.append(f"  opens in {territory} at {reading}")
+    elif deal.local_starts:
+        out.append(
+            f"  opens at {opens.isoformat()}, when its message was applied (the message said "
+            f"{deal.local_starts} local; the past is not rewritten)"
+        )
     else:
         out.append(f"  opens at {deal.starts_at.isoformat()} (an instant, the same everywhere)")
     closes = deal.closes_in(territory)

@@ -84,8 +84,10 @@ def zone_reading(local: datetime, territory: str, *, end: bool) -> str:
     zones = territory_zones(territory)
     if not zones:
         return f"{local_text(local)} local, read in every zone (territory not in the table)"
-    pairs = [(local.replace(tzinfo=z).astimezone(UTC), z.key) for z in zones]
-    instant, zone = min(pairs) if end else max(pairs)
+    instants = [local.replace(tzinfo=z).astimezone(UTC) for z in zones]
+    decisive = min(instants) if end else max(instants)
+    zone = zones[instants.index(decisive)].key  # the table's first zone among equals
+    instant = decisive
     how = "first" if end else "last"
     many = f"{how} of {len(zones)} zones: " if len(zones) > 1 else ""
     return f"{local_text(local)} local ({many}{zone}) = {instant.isoformat()}"

@@ -135,7 +135,9 @@ def message_subject_apply(
             **subject,
         )
         report.counts["deals_created"] += 1
-        start = f"{spec.local_starts} local" if spec.local_starts else starts_at.isoformat()
+        start = f"{spec.local_starts} local" if spec.local_starts else spec.starts_at.isoformat()
+        if starts_at != spec.starts_at:
+            start = f"{starts_at.isoformat()} (it said {start}: the past is not rewritten)"
         report.actions.append(
             f"line {spec.line}: {where}: deal {deal.pk} ({deal.territories}) created from {start}"
         )
