@@ -147,7 +147,7 @@ def holder_controls(*, holder, at: datetime, release=None, track=None) -> bool:
         return False
     tracks = [track] if track is not None else list(release.tracks.all())
     release_id = track.release_id if track is not None else release.pk
-    book = SplitBook(tracks) if tracks else None
+    book = SplitBook(tracks)
     deals = Deal.objects.filter(Q(release_id=release_id) | Q(track__in=tracks)).filter(
         active_at_q(at)
     )
