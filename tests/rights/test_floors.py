@@ -38,8 +38,8 @@ def test_no_price_at_or_above_the_floor_owes_more_than_it_earns(
 
     def owed(price: int) -> int:
         return sum(
-            royalty_micro(deal=deal, right_type=r, basis_micro=price, length_ms=length_ms)[0]
-            for r in deal_right_types(deal)
+            royalty_micro(terms=deal.terms, right_type=r, basis_micro=price, length_ms=length_ms)[0]
+            for r in deal_right_types(deal.terms)
         )
 
     floor = deal_floor_micro(deal, length_ms=length_ms)
