@@ -15,7 +15,7 @@ def _composers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0004_loudness"),
+        ("catalog", "0005_track_master"),
     ]
 
     operations = [
