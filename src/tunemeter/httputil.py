@@ -46,6 +46,12 @@ def _ascii(name: str) -> str:
     return "".join(c if c.isprintable() and c not in '"\\%/' else "_" for c in text)
 
 
+def ascii_transliterate(name: str) -> str:
+    """Return name in ASCII as download fallbacks write it (Russian per ICAO 9303, accents
+    dropped); DSR file names use it too, so a holder's name reads the same in both."""
+    return _ascii(_visible(name))
+
+
 def content_disposition(filename: str) -> str:
     """Return an RFC 6266 attachment header: an ASCII fallback and the exact UTF-8 name."""
     name = _visible(filename).replace("/", "_").replace("\\", "_").strip() or "download"

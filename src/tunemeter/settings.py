@@ -259,8 +259,10 @@ MAX_ENCODES = _env_int("TUNEMETER_MAX_ENCODES", os.cpu_count() or 1)
 # Money: the store currency (ISO 4217) and prices, in its minor units.
 STORE_CURRENCY = os.environ.get("TUNEMETER_CURRENCY", "USD")
 STORE_NAME = os.environ.get("TUNEMETER_STORE_NAME", "Tunemeter")
-# The store's DDEX party id (DPID) as DSR sender: register one with DDEX for real reports.
-DDEX_PARTY_ID = os.environ.get("TUNEMETER_DDEX_PARTY_ID", "PADPIDA0000000000Z")
+# The store's DDEX party id (DPID): the DSR sender, and the MessageRecipient an ERN must name
+# to be imported. The default is a placeholder that passes the DPID check character (ISO 7064
+# MOD 37,36) but belongs to no one: register one with DDEX for real reports.
+DDEX_PARTY_ID = os.environ.get("TUNEMETER_DDEX_PARTY_ID", "PADPIDA0000000000Q")
 DDEX_SERVICE_DESCRIPTION = os.environ.get("TUNEMETER_DDEX_SERVICE", "Tunemeter")
 MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
 # Bounds on one quote (and the cart): items, and tracks once releases are expanded.

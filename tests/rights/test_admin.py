@@ -198,7 +198,7 @@ def test_takedowns_are_requested_by_the_staff_member(staff_client):
         {
             "track": track.pk,
             "territories": "de",
-            **_moment("effective_at", "2026-02-01 00:00:00"),
+            **_moment("effective_at", "2099-02-01 00:00:00"),
             "reason": "court order",
         },
     )

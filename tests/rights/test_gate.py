@@ -69,14 +69,24 @@ def test_a_deal_ending_at_midnight_utc_does_not_cover_midnight(label, track):
     assert sale_gate(track=track, territory="DE", at=MIDNIGHT - timedelta(days=31)) is not None
 
 
-def test_a_track_deal_wins_over_its_release_deal(label, track):
+def test_a_track_deal_decides_for_its_track(label, track):
+    """A TrackRelease's deal governs that track: what it leaves out is not licensed, whatever
+    its release's deal says (DDEX ERN 4.3 Knowledge Base, "Communicating deals": a deal
+    applies to the Release it references, and a TrackRelease is the release of that track).
+    Before the fix, FR and US fell back to the release's Worldwide deal."""
     _deal(label, track, "Worldwide")
     own = deal_create(
         licensor=label, track=track, territories="DE", starts_at=LONG_AGO, sr_share_bps=5000
     )
     at = datetime(2026, 11, 28, tzinfo=UTC)
     assert sale_licence(track=track, territory="DE", at=at).deal == own
-    assert sale_licence(track=track, territory="FR", at=at).deal.release_id == track.release_id
+    assert sale_licence(track=track, territory="FR", at=at).deal is None
+    excluding = deal_create(
+        licensor=label, track=track, territories="Worldwide -US", starts_at=at, sr_share_bps=5000
+    )
+    later = at + timedelta(days=1)
+    assert sale_licence(track=track, territory="FR", at=later).deal == excluding
+    assert sale_gate(track=track, territory="US", at=later) == "not available in your territory"
 
 
 def test_takedowns_withdraw_from_their_moment_on_in_their_territories(label, track):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from tests.shop.factories import tracks
@@ -53,7 +55,7 @@ def _good_csv(a_upc: str, isrc: str, sr_share_bps: int = 7000) -> str:
         f'deal,{a_upc},,Nightjar Records,{DPID},label,"Worldwide -US -CA",2026-01-01,,'
         f"{sr_share_bps},50000,,,,flat-8,NJ-001,,\n"
         "\n"
-        f"deal,,{isrc},Nightjar Records,,,DE AT,2026-01-01T00:00:00+01:00,2027-01-01,"
+        f"deal,,{isrc},Nightjar Records,,,DE AT,2026-01-01T00:00:00+01:00,2026-12-31,"
         "6000,,500,120000,minute,,NJ-002,,\n"
         f"split,{a_upc},,Ada Byron,,artist,,,,,,,,,,,sound_recording,6667\n"
         f"split,{a_upc},,Nightjar Records,,,,,,,,,,,,,sound_recording,3333\n"
@@ -74,12 +76,14 @@ def test_a_good_file_creates_holders_deals_and_splits(catalog):
     assert RightsHolder.objects.get(name="Ada Byron").kind == "artist"
     album = Deal.objects.get(release=release)
     assert album.licensor == label and album.territories == "Worldwide -CA -US"
-    assert album.starts_at == datetime(2026, 1, 1, tzinfo=UTC) and album.ends_at is None
+    # A CSV date is local in each territory (as in DDEX): the deal keeps the local date.
+    assert album.local_starts == "2026-01-01T00:00:00" and album.ends_at is None
     assert (album.sr_share_bps, album.sr_minimum_micro, album.pub_share_bps) == (7000, 50000, 800)
     single = Deal.objects.get(track=b[0])
     assert single.licensor == label  # found by name: the row gave no party id
     assert single.starts_at == datetime(2025, 12, 31, 23, tzinfo=UTC)  # its offset respected
-    assert single.ends_at == datetime(2027, 1, 1, tzinfo=UTC)  # a bare date is midnight UTC
+    # An end date includes its day, local: 2026-12-31 ends at the next local midnight.
+    assert single.local_ends == "2027-01-01T00:00:00"
     assert (single.pub_share_bps, single.pub_amount_micro, single.pub_amount_per) == (
         500,
         120000,
@@ -157,7 +161,7 @@ def test_changed_terms_end_date_the_old_deal_and_supersede_it(catalog):
     assert report.counts["deals_replaced"] == 1
     old.refresh_from_db()
     new = Deal.objects.get(supersedes=old)
-    assert old.ends_at == datetime(2026, 7, 1, tzinfo=UTC) and old.sr_share_bps == 7000
+    assert old.local_ends == "2026-07-01T00:00:00" and old.sr_share_bps == 7000
     assert new.sr_share_bps == 7500 and new.ends_at is None and new.reference == "NJ-001b"
     july = datetime(2026, 7, 1, tzinfo=UTC)
     assert sale_licence(track=a[0], territory="DE", at=july).deal == new
@@ -181,7 +185,7 @@ def test_an_end_date_in_the_file_end_dates_the_deal(catalog):
     report = rights_csv_import(text=HEADER + row.format(end="2026-09-01"))
     assert report.ok and report.counts["deals_ended"] == 1
     deal = Deal.objects.get()
-    assert deal.ends_at == datetime(2026, 9, 1, tzinfo=UTC)
+    assert deal.local_ends == "2026-09-02T00:00:00"  # the end date's day is included
     # An end is never moved later.
     report = rights_csv_import(text=HEADER + row.format(end="2026-10-01"))
     assert report.errors and "never moved later" in report.errors[0][1]
@@ -239,6 +243,10 @@ def _ern(a_upc: str, b_isrc: str) -> str:
       <PartyId>{DPID}</PartyId>
       <PartyName><FullName>Nightjar Records</FullName></PartyName>
     </MessageSender>
+    <MessageRecipient>
+      <PartyId>{settings.DDEX_PARTY_ID}</PartyId>
+      <PartyName><FullName>Tunemeter</FullName></PartyName>
+    </MessageRecipient>
     <MessageCreatedDateTime>2025-12-01T10:00:00Z</MessageCreatedDateTime>
   </MessageHeader>
   <ResourceList>
@@ -264,7 +272,6 @@ def _ern(a_upc: str, b_isrc: str) -> str:
       <DealReleaseReference>R0</DealReleaseReference>
       <Deal>
         <DealTerms>
-          <TerritoryCode>Worldwide</TerritoryCode>
           <ExcludedTerritoryCode>US</ExcludedTerritoryCode>
           <ExcludedTerritoryCode>CA</ExcludedTerritoryCode>
           <ValidityPeriod><StartDate>2026-01-01</StartDate></ValidityPeriod>
@@ -318,17 +325,18 @@ def test_ern_download_deals_become_deals_and_answer_the_sale_gate(catalog):
     assert album.reference == "ERN NJ-2026-0001"
     single = Deal.objects.get(track=b[0])
     assert single.territories == "JP KR"
-    assert single.starts_at == datetime(2026, 1, 1, tzinfo=UTC)
-    # A DDEX end date includes its day: the deal ends at the next midnight UTC.
-    assert single.ends_at == datetime(2026, 7, 1, tzinfo=UTC)
+    assert single.starts_at == datetime(2026, 1, 1, tzinfo=UTC)  # 09:00+09:00, one instant
+    # A DDEX end date includes its day, in local time: the next midnight in Japan and Korea.
+    assert single.local_ends == "2026-07-01T00:00:00"
+    closes = datetime(2026, 6, 30, 15, tzinfo=UTC)
 
     assert sale_licence(track=a[1], territory="DE", at=SPRING).deal == album
     assert sale_licence(track=a[1], territory="US", at=SPRING).reason == (
         "not available in your territory"
     )
-    before_end = datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)
+    before_end = closes - timedelta(seconds=1)
     assert sale_licence(track=b[0], territory="JP", at=before_end).deal == single
-    assert sale_licence(track=b[0], territory="JP", at=single.ends_at).deal is None
+    assert sale_licence(track=b[0], territory="JP", at=closes).deal is None
     assert sale_licence(track=b[0], territory="DE", at=SPRING).deal is None
 
     again = rights_ern_import(data=data, sr_share_bps=7000, preset="flat-8")
@@ -400,3 +408,17 @@ def test_the_documented_example_imports(catalog):
     assert report.ok, report.errors
     assert report.counts["deals_created"] == 2 and report.counts["splits_set"] == 1
     assert RightsHolder.objects.get(name="Nightjar Records").dpid == "PADPIDA2014120301L"
+
+
+def test_the_command_checks_the_size_first_and_refuses_fifos(catalog, tmp_path, settings):
+    """Refuse an oversized file before reading it, and a FIFO or device outright (the
+    importers read whole files into memory; a FIFO would block forever)."""
+    fifo = tmp_path / "deals.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(CommandError, match="not a regular file"):
+        call_command("rights", "import-csv", str(fifo))
+    big = tmp_path / "big.xml"
+    with big.open("wb") as handle:
+        handle.truncate(50_000_001)  # sparse: nothing is written, the size is what counts
+    with pytest.raises(CommandError, match="larger than 50000000"):
+        call_command("rights", "import-ern", str(big), "--sr-share-bps", "7000")

@@ -10,16 +10,18 @@ from decimal import Decimal
 import pytest
 
 from tests.royalties import dsr_parser
+from tunemeter.rights.identifiers import mod37_36_check_char
 from tunemeter.royalties.dsr import (
     MULTI_TERRITORY,
     DsrHeader,
     DsrSale,
     dsr_filename,
     dsr_write,
+    recipient_token,
 )
 
-STORE_DPID = "PADPIDA2026010101S"
-HOLDER_DPID = "PADPIDA2026020202H"
+STORE_DPID = "PADPIDA2026010101" + mod37_36_check_char("PADPIDA2026010101")
+HOLDER_DPID = "PADPIDA2026020202" + mod37_36_check_char("PADPIDA2026020202")
 HOSTILE = "Tab\there\r\nnext|pipe\\slash\\\t\\|end"
 
 
@@ -52,7 +54,7 @@ def sale(territory, release, track, fmt, sold, returned, price_micro, **changes)
         isrc=f"QZABC26{int(track[1:]):05d}",
         track_title=f"Track {track}",
         track_artist="Ada Lux",
-        composer="Ada Lux",
+        composers=("Ada Lux",),
         duration_seconds=222,
         format=fmt,
         sales_units=sold,
@@ -205,12 +207,14 @@ def test_file_name_follows_the_naming_convention():
         "ext": "tsv",
     }
 
-    # Without a DPID the holder's name stands in, rid of spaces and underscores.
+    # Without a DPID the holder's name stands in, in ASCII, as HEAD's RecipientName too.
     created = datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=3)))
+    with pytest.raises(ValueError, match="recipient_token"):
+        dsr_filename(header=header(recipient_party_id="", recipient_name="Les Disques_de l'Été"))
     name = dsr_filename(
         header=header(
             recipient_party_id="",
-            recipient_name="Les Disques_de l'Été",
+            recipient_name=recipient_token("Les Disques_de l'Été"),
             usage_start=date(2026, 10, 1),
             usage_end=date(2026, 12, 31),
             territory="FR",
@@ -219,7 +223,7 @@ def test_file_name_follows_the_naming_convention():
     )
     match = dsr_parser.FILE_NAME.fullmatch(name)
     assert match, name
-    assert match["recipient"] == "Les-Disques-de-l-Été"
+    assert match["recipient"] == "Les-Disques-de-l-Ete"
     assert (match["period"], match["territory"]) == ("2026-Q4", "FR")
     assert match["created"] == "20261231T213000"  # UTC
 

@@ -80,6 +80,9 @@ class Track(models.Model):
     title = models.CharField(max_length=500)
     artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="tracks")
     composer = models.CharField(max_length=500, blank=True)
+    composers = models.JSONField(
+        default=list, blank=True, help_text="one name a composer (DSR writes them as a list)"
+    )
     isrc = models.CharField("ISRC", max_length=12, blank=True, validators=[validate_isrc])
     length_ms = models.PositiveIntegerField(default=0)
     loudness_lufs = models.FloatField(null=True, blank=True, help_text="EBU R128 integrated")

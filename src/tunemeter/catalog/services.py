@@ -236,7 +236,8 @@ def master_upsert(*, item: Examined) -> Upsert:
     track.disc_number, track.position = disc, position
     track.title = (tags.title or hints.title)[:500]
     track.artist = artist_get_or_create(name=tags.artist or release.artist.name)
-    track.composer = tags.composer[:500]
+    track.composers = [name[:500] for name in tags.composers]
+    track.composer = ", ".join(track.composers)[:500]
     track.isrc = _valid(tags.isrc, validate_isrc, normalize_isrc, "ISRC", warnings)
     track.length_ms = item.audio.length_samples * 1000 // item.audio.sample_rate
     track.source_sha256, track.tag_fingerprint = item.sha256, item.tag_fingerprint

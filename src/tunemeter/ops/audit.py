@@ -7,8 +7,15 @@ from datetime import datetime
 from tunemeter.catalog.models import Track
 from tunemeter.ledger.models import Transfer
 from tunemeter.ledger.units import micro_format, minor_format
+from tunemeter.rights.localtime import envelope_start, local_opens, local_parse, zone_reading
 from tunemeter.rights.models import Deal
-from tunemeter.rights.selectors import mandate_for, sale_licence, split_shares
+from tunemeter.rights.selectors import (
+    mandate_for,
+    sale_licence,
+    split_shares,
+    track_deal_in_force,
+)
+from tunemeter.rights.territories import territory_check
 from tunemeter.royalties.exports import statement_file_name
 from tunemeter.royalties.models import RoyaltyLine
 from tunemeter.royalties.periods import period_parse
@@ -17,8 +24,13 @@ from tunemeter.shop.models import Order
 
 
 def _period(deal: Deal) -> str:
+    start = deal.starts_at.isoformat()
+    if deal.local_starts and deal.starts_at == envelope_start(local_parse(deal.local_starts)):
+        start = f"{deal.local_starts} local"
     end = deal.ends_at.isoformat() if deal.ends_at else "open end"
-    return f"[{deal.starts_at.isoformat()}, {end})"
+    if deal.local_ends and deal.ends_at is not None:
+        end = f"{deal.local_ends} local (at the latest {end})"
+    return f"[{start}, {end})"
 
 
 def deal_text(deal: Deal) -> list[str]:
@@ -125,23 +137,66 @@ def order_sale_time(rows: list[RoyaltyLine]) -> datetime:
     return sale.at
 
 
+def _deal_time_text(deal: Deal, territory: str) -> list[str]:
+    """Say when a deal opens and closes in a territory, and which zone decides."""
+    out = []
+    opens = deal.opens_in(territory)
+    if deal.local_starts and opens == local_opens(local_parse(deal.local_starts), territory):
+        reading = zone_reading(local_parse(deal.local_starts), territory, end=False)
+        out.append(f"  opens in {territory} at {reading}")
+    elif deal.local_starts:
+        out.append(
+            f"  opens at {opens.isoformat()}, when its message was applied (the message said "
+            f"{deal.local_starts} local; the past is not rewritten)"
+        )
+    else:
+        out.append(f"  opens at {deal.starts_at.isoformat()} (an instant, the same everywhere)")
+    closes = deal.closes_in(territory)
+    if deal.local_ends and closes is not None and closes != deal.ends_at:
+        reading = zone_reading(local_parse(deal.local_ends), territory, end=True)
+        out.append(f"  closes in {territory} at {reading}")
+    elif closes is not None:
+        out.append(f"  closes at {closes.isoformat()}")
+    if deal.message_id:
+        m = deal.message
+        out.append(
+            f"  from {m.kind} message {m.message_id} by {m.sender}, created "
+            f"{m.message_created_at.isoformat()}, applied {m.applied_at.isoformat()}"
+        )
+    return out
+
+
 def licence_audit(*, track_id: int, territory: str, at: datetime) -> tuple[bool, list[str]]:
-    """Answer whether a sale of a track then and there was licensed, and by what."""
+    """Answer whether a sale of a track then and there was licensed, and by what.
+
+    Name the decisive deal, the message it came from and the local time that decides;
+    raise ValueError for a territory that is not an ISO 3166-1 alpha-2 code.
+    """
+    territory = territory_check(territory)
     track = Track.objects.select_related("release").get(pk=track_id)
-    territory = territory.upper()
     licence = sale_licence(track=track, territory=territory, at=at)
     out = [
         f"track {track.pk} '{track.title}' on release {track.release_id}, "
         f"{territory}, {at.isoformat()}"
     ]
     if licence.deal is None:
+        own = track_deal_in_force(track=track, territory=territory, at=at)
+        if own is not None:
+            out += deal_text(own) + _deal_time_text(own, territory)
+            out.append(
+                f"NOT LICENSED: track deal {own.pk} decides for this track and leaves out "
+                f"{territory} ({own.territories}), whatever the release's deal says"
+            )
+            return False, out
         out.append(f"NOT LICENSED: {licence.reason}")
         return False, out
-    out += deal_text(licence.deal)
+    out += deal_text(licence.deal) + _deal_time_text(licence.deal, territory)
     if licence.takedown is not None:
         t = licence.takedown
+        until = f" until {t.ends_at.isoformat()}" if t.ends_at else ""
         out.append(
-            f"NOT LICENSED: takedown {t.pk} ({t.territories}) from {t.effective_at.isoformat()}"
+            f"NOT LICENSED: takedown {t.pk} ({t.territories}) from "
+            f"{t.effective_at.isoformat()}{until}, confirmed {t.confirmed_at.isoformat()}"
         )
         return False, out
     out.append("LICENSED")

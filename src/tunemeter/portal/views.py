@@ -28,6 +28,7 @@ from tunemeter.portal.charts import sales_chart
 from tunemeter.portal.forms import TakedownForm
 from tunemeter.rights.exceptions import RightsError
 from tunemeter.rights.models import RightsHolder
+from tunemeter.rights.selectors import holder_controls
 from tunemeter.rights.services import takedown_create
 from tunemeter.royalties.exports import statement_csv_stream, statement_file_name, statement_html
 from tunemeter.royalties.periods import Period, period_parse
@@ -161,6 +162,8 @@ def takedowns(request: HttpRequest, holder_id: int) -> HttpResponse:
                 holder=holder,
                 requested_by=request.user,
                 reason=data["reason"],
+                # A holder owning the whole recording with a mandate decides; a co-owner asks.
+                confirmed=holder_controls(holder=holder, at=timezone.now(), **data["subject"]),
                 **data["subject"],
             )
         except RightsError as exc:
@@ -168,12 +171,21 @@ def takedowns(request: HttpRequest, holder_id: int) -> HttpResponse:
         else:
             logger.info("portal takedown user=%s holder=%s takedown=%s",
                         request.user.pk, holder.pk, takedown.pk)  # fmt: skip
-            messages.success(
-                request,
+            text = (
                 _(
                     "Takedown recorded: %(subject)s is withdrawn from sale in %(territories)s "
                     "from %(at)s UTC."
-                )  # fmt: skip
+                )
+                if takedown.confirmed_at
+                else _(
+                    "Takedown requested: you share %(subject)s with other owners, so the store's "
+                    "staff confirm it before it withdraws anything in %(territories)s (from "
+                    "%(at)s UTC at the earliest)."
+                )
+            )
+            messages.success(
+                request,
+                text  # fmt: skip
                 % {
                     "subject": takedown.subject,
                     "territories": takedown.territories,

@@ -50,6 +50,8 @@ class QuoteItemInline(admin.TabularInline):
         "owned",
         "available",
         "unavailable_reason",
+        "floor_minor",
+        "raised_minor",
     ]
     readonly_fields = fields
 

@@ -68,6 +68,12 @@ class QuoteItem(models.Model):
     owned = models.BooleanField(default=False)
     available = models.BooleanField(default=True)
     unavailable_reason = models.CharField(max_length=200, blank=True)
+    floor_minor = models.BigIntegerField(
+        default=0, help_text="the lowest price its deals allow: royalties owed never exceed it"
+    )
+    raised_minor = models.BigIntegerField(
+        default=0, help_text="how much the price was raised to reach that floor"
+    )
 
     class Meta:
         ordering = ["position"]

@@ -9,7 +9,7 @@ Not a selector: telling a size may sample-encode once and record the estimate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils import timezone
@@ -18,6 +18,7 @@ from tunemeter.catalog.models import Release, Track
 from tunemeter.customers.selectors import customer_territory
 from tunemeter.library.selectors import owned_formats
 from tunemeter.pricing import rates
+from tunemeter.pricing.floors import discount_to_floors, track_floor_minor
 from tunemeter.pricing.gate import sale_gate
 from tunemeter.transcoding.exceptions import FormatTooLarge
 from tunemeter.transcoding.formats import FORMATS
@@ -34,6 +35,8 @@ class LinePreview:
     price_minor: int
     owned: bool
     unavailable_reason: str | None
+    floor_minor: int = 0  # the lowest price its deal allows: royalties never exceed the price
+    raised_minor: int = 0  # how much the rate's price was raised to reach that floor
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class PricePreview:
     # None: nobody signed in, so neither ownership nor territory is known.
     territory: str | None
     lines: list[LinePreview] = field(default_factory=list)
+    floor_minor: int = 0
+    raised_minor: int = 0
 
 
 def price_preview(
@@ -83,10 +88,17 @@ def price_preview(
         reason = (
             sale_gate(track=track, territory=territory, at=at) if territory is not None else None
         )
-        lines.append(LinePreview(track.pk, size, exact, price, is_owned, reason))
+        floor = 0
+        if territory and reason is None and not is_owned:
+            floor, reason = track_floor_minor(track=track, territory=territory, at=at)
+        line = LinePreview(track.pk, size, exact, max(price, floor), is_owned, reason)
+        lines.append(replace(line, floor_minor=floor, raised_minor=max(0, floor - price)))
     subtotal = sum(line.price_minor for line in lines)
     percent = rates.release_discount_percent(obj.pk) if isinstance(obj, Release) else 0
     discount = rates.discount_minor(subtotal, percent)
+    if discount and any(line.floor_minor for line in lines):
+        lines = discount_to_floors(lines, discount)
+        discount = subtotal - sum(line.price_minor for line in lines)
     reasons = [line.unavailable_reason for line in lines if line.unavailable_reason is not None]
     return PricePreview(
         format_id=format_id,
@@ -99,4 +111,6 @@ def price_preview(
         unavailable_reason=reasons[0] if reasons else "",
         territory=territory,
         lines=lines,
+        floor_minor=sum(line.floor_minor for line in lines),
+        raised_minor=sum(line.raised_minor for line in lines),
     )

@@ -71,6 +71,8 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
                 owned=preview.owned,
                 available=preview.available,
                 unavailable_reason=preview.unavailable_reason,
+                floor_minor=preview.floor_minor,
+                raised_minor=preview.raised_minor,
             )
             QuoteLine.objects.bulk_create(
                 QuoteLine(
@@ -83,6 +85,12 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
                 )
                 for line in preview.lines
             )
+    for item, preview in planned:
+        if preview.raised_minor:
+            logger.info(
+                "quote price raised to deal floor quote=%s format=%s raised=%d floor=%d",
+                quote.pk, item.format_id, preview.raised_minor, preview.floor_minor,
+            )  # fmt: skip
     logger.info(
         "quote created id=%s customer=%s total=%d", quote.pk, customer.pk, quote.total_minor
     )

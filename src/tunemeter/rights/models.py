@@ -2,7 +2,10 @@
 
 Deals are never edited: new terms are a new deal, and the old one is end-dated.
 Periods are half-open, [starts_at, ends_at): a deal ending at midnight UTC does not
-cover a sale at midnight.
+cover a sale at midnight. A deal stated in local dates (DDEX) also keeps them, and its
+period in a territory runs from the local start to the local end there (localtime.py);
+starts_at/ends_at then hold the earliest and latest instants, so a database filter on
+them finds every deal that may be active.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.db.models import Q
 
 from tunemeter.rights.exceptions import DealImmutable
 from tunemeter.rights.identifiers import validate_dpid, validate_ipi, validate_isni
+from tunemeter.rights.localtime import local_closes, local_opens, local_parse
 from tunemeter.rights.terms import PER_MINUTE, PER_TRACK, DealTerms
 from tunemeter.rights.territories import Territories, territories_parse, validate_territories
 
@@ -136,6 +140,35 @@ class Mandate(Territorial, Period):
         return f"{self.holder} {self.get_right_type_display()} {self.territories}"
 
 
+class DealMessage(models.Model):
+    """A DDEX message applied to one release or track: the statement of truth its deals follow.
+
+    The latest message from a sender for a subject replaces the deals of the earlier
+    ones (ERN 4 deal semantics); a message older than the last applied is refused.
+    """
+
+    NEW, PURGE = "new", "purge"
+
+    licensor = models.ForeignKey(RightsHolder, on_delete=models.PROTECT, related_name="+")
+    release = models.ForeignKey(
+        "catalog.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    track = models.ForeignKey(
+        "catalog.Track", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=[(NEW, NEW), (PURGE, PURGE)], default=NEW)
+    sender = models.CharField(max_length=200, help_text="MessageSender PartyId (or name)")
+    message_id = models.CharField(max_length=200)
+    message_created_at = models.DateTimeField()
+    applied_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["message_created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} message {self.message_id} from {self.sender}"
+
+
 class Deal(Subject, Territorial, Period):
     """A licence to sell a release (or one track) as permanent downloads, and its royalties.
 
@@ -160,6 +193,7 @@ class Deal(Subject, Territorial, Period):
         "pub_share_bps",
         "pub_amount_micro",
         "pub_amount_per",
+        "local_starts",
     )
 
     licensor = models.ForeignKey(RightsHolder, on_delete=models.PROTECT, related_name="deals")
@@ -190,6 +224,15 @@ class Deal(Subject, Territorial, Period):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     reference = models.CharField(max_length=200, blank=True, help_text="the licensor's contract id")
+    local_starts = models.CharField(
+        max_length=19, blank=True, help_text="local start in each territory (naive ISO), if any"
+    )
+    local_ends = models.CharField(
+        max_length=19, blank=True, help_text="local end (first moment not covered), if any"
+    )
+    message = models.ForeignKey(
+        DealMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(Subject.Meta):
@@ -204,8 +247,12 @@ class Deal(Subject, Territorial, Period):
             changed = [f for f in self.TERMS_FIELDS if getattr(before, f) != getattr(self, f)]
             # An end may be set, or brought forward (to replace the deal earlier), never
             # removed or pushed back.
-            moved_later = before.ends_at is not None and (
-                self.ends_at is None or self.ends_at > before.ends_at
+            moved_later = (
+                before.ends_at is not None
+                and (self.ends_at is None or self.ends_at > before.ends_at)
+            ) or (
+                bool(before.local_ends)
+                and (not self.local_ends or self.local_ends > before.local_ends)
             )
             if changed or moved_later:
                 raise DealImmutable(
@@ -217,6 +264,24 @@ class Deal(Subject, Territorial, Period):
     def terms(self) -> DealTerms:
         """Return the deal's royalty terms as one value."""
         return DealTerms.of(self)
+
+    def opens_in(self, territory: str):
+        """Return the instant this deal starts in a territory (local dates read there)."""
+        if not self.local_starts:
+            return self.starts_at
+        return max(self.starts_at, local_opens(local_parse(self.local_starts), territory))
+
+    def closes_in(self, territory: str):
+        """Return the first instant this deal no longer covers in a territory, or None."""
+        if not self.local_ends:
+            return self.ends_at
+        local = local_closes(local_parse(self.local_ends), territory)
+        return local if self.ends_at is None else min(self.ends_at, local)
+
+    def active_in(self, territory: str, at) -> bool:
+        """Return True when the deal's period (read in territory's local time) holds at."""
+        ends = self.closes_in(territory)
+        return self.opens_in(territory) <= at and (ends is None or at < ends)
 
 
 class Split(Subject):
@@ -239,9 +304,23 @@ class Split(Subject):
 
 
 class Takedown(Subject, Territorial):
-    """A release or track withdrawn from sale in territories from a moment on."""
+    """A release or track withdrawn from sale in territories for [effective_at, ends_at).
+
+    A takedown is in force once confirmed (by staff, or at once when its holder had a
+    mandate over the whole subject); it starts now or later, never in the past, and is
+    lifted by setting its end (now or later): the past stays as it was.
+    """
 
     effective_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
     holder = models.ForeignKey(
         RightsHolder, null=True, blank=True, on_delete=models.PROTECT, related_name="takedowns"
     )
@@ -256,3 +335,11 @@ class Takedown(Subject, Territorial):
 
     def __str__(self) -> str:
         return f"takedown of {self.subject} in {self.territories}"
+
+    def active_at(self, at) -> bool:
+        """Return True when this takedown is confirmed and withdraws the subject at that moment."""
+        return (
+            self.confirmed_at is not None
+            and self.effective_at <= at
+            and (self.ends_at is None or at < self.ends_at)
+        )

@@ -8,7 +8,16 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown, active_at_q
+from tunemeter.rights.floors import LOSS_REASON, deal_floor_micro
+from tunemeter.rights.models import (
+    SOUND_RECORDING,
+    Deal,
+    Mandate,
+    RightsHolder,
+    Split,
+    Takedown,
+    active_at_q,
+)
 
 TOTAL_BPS = 10_000
 
@@ -17,25 +26,38 @@ def _subject_q(track) -> Q:
     return Q(track_id=track.pk) | Q(release_id=track.release_id)
 
 
+def _deals_near(track, at: datetime) -> list[Deal]:
+    """Return the deals of a track and its release whose envelope holds at (a superset)."""
+    return list(
+        Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
+    )
+
+
 def deal_for_sale(*, track, territory: str, at: datetime) -> Deal | None:
     """Return the deal licensing a sale of track in territory at that moment, if any.
 
-    A deal for the track itself wins over one for its release; among equals, the one
-    that started last.
+    Each deal's period is read in the territory's local time (DDEX). A track-level deal
+    decides for its track: when one is in force, what it leaves out is not licensed,
+    whatever the release's deal says. Among equals, the one that started last wins.
     """
-    deals = (
-        Deal.objects.filter(_subject_q(track)).filter(active_at_q(at)).select_related("licensor")
-    )
-    ranked = sorted(deals, key=lambda d: (d.track_id is None, -d.starts_at.timestamp(), -d.pk))
-    return next((d for d in ranked if d.scope().covers(territory)), None)
+    live = [d for d in _deals_near(track, at) if d.active_in(territory, at)]
+    own = [d for d in live if d.track_id is not None]
+    deals = sorted(own or live, key=lambda d: (-d.opens_in(territory).timestamp(), -d.pk))
+    return next((d for d in deals if d.scope().covers(territory)), None)
+
+
+def track_deal_in_force(*, track, territory: str, at: datetime) -> Deal | None:
+    """Return a track-level deal in force at that moment, whatever its territories."""
+    own = [d for d in _deals_near(track, at) if d.track_id is not None]
+    return next((d for d in own if d.active_in(territory, at)), None)
 
 
 def takedown_for_sale(*, track, territory: str, at: datetime) -> Takedown | None:
-    """Return a takedown withdrawing track from territory at that moment, if any."""
-    takedowns = Takedown.objects.filter(_subject_q(track), effective_at__lte=at).order_by(
-        "effective_at", "pk"
-    )
-    return next((t for t in takedowns if t.scope().covers(territory)), None)
+    """Return a confirmed takedown withdrawing track from territory at that moment, if any."""
+    takedowns = Takedown.objects.filter(
+        _subject_q(track), effective_at__lte=at, confirmed_at__isnull=False
+    ).order_by("effective_at", "pk")
+    return next((t for t in takedowns if t.active_at(at) and t.scope().covers(territory)), None)
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,8 @@ def sale_licence(*, track, territory: str, at: datetime) -> Licence:
     deal = deal_for_sale(track=track, territory=territory, at=at)
     if deal is None:
         return Licence(None, None, "not available in your territory")
+    if deal_floor_micro(deal, length_ms=track.length_ms) is None:
+        return Licence(deal, None, LOSS_REASON)
     takedown = takedown_for_sale(track=track, territory=territory, at=at)
     if takedown is not None:
         return Licence(deal, takedown, "withdrawn from sale in your territory")
@@ -108,3 +132,30 @@ def mandate_for(*, holder, right_type: str, territory: str, at: datetime) -> Man
     return next(
         (m for m in mandates.order_by("starts_at", "pk") if m.scope().covers(territory)), None
     )
+
+
+def holder_controls(*, holder, at: datetime, release=None, track=None) -> bool:
+    """Return True when a holder alone may withdraw a release or track from sale.
+
+    It must hold a sound-recording mandate in force and own the whole sound recording:
+    the subject's split (a track's own, else its release's) gives it 10,000 bps, or, with
+    no split, it licensed every deal in force for the subject. A partial owner only
+    requests a takedown; staff confirm it.
+    """
+    mandates = Mandate.objects.filter(holder=holder, right_type=SOUND_RECORDING)
+    if not mandates.filter(active_at_q(at)).exists():
+        return False
+    tracks = [track] if track is not None else list(release.tracks.all())
+    release_id = track.release_id if track is not None else release.pk
+    book = SplitBook(tracks)
+    deals = Deal.objects.filter(Q(release_id=release_id) | Q(track__in=tracks)).filter(
+        active_at_q(at)
+    )
+    licensors = set(deals.values_list("licensor_id", flat=True))
+    if licensors - {holder.pk}:
+        return False
+    for one in tracks:
+        shares = book.shares(track=one, right_type=SOUND_RECORDING, default_holder=holder)
+        if shares != [(TOTAL_BPS, holder)]:
+            return False
+    return bool(licensors) or bool(tracks)

@@ -67,6 +67,17 @@ def territories_parse(text: str) -> Territories:
     return Territories(worldwide=worldwide, codes=frozenset(codes))
 
 
+def territory_check(code: str) -> str:
+    """Return a buyer's territory as an ISO 3166-1 alpha-2 code; raise ValueError otherwise.
+
+    Three-letter or unknown codes are refused, never guessed.
+    """
+    upper = (code or "").strip().upper()
+    if len(upper) != 2 or not _known(upper):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (like US, DE, JP)")
+    return upper
+
+
 def validate_territories(text: str) -> None:
     """Raise ValidationError unless text is a valid territory scope."""
     territories_parse(text)

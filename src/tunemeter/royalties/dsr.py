@@ -28,10 +28,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, NamedTuple
 
+from django.core.exceptions import ValidationError
+
+from tunemeter.httputil import ascii_transliterate
+from tunemeter.rights.identifiers import validate_dpid
+
 logger = logging.getLogger(__name__)
 
-# dsrf/<Part 1 version>/<allowed-value-set version>/<Part 8 version> (Part 8, HEAD cell 2).
-# Part 2 (allowed-value sets) was last numbered 1.5 before DDEX moved to a central list.
+# dsrf/<Part 1 version>/<allowed-value-set version>/<Part 8 version>: the form DSR Part 8
+# 5.1.1 (HEAD, Cell 2) gives, whose values each profile part states. Part 2 (allowed-value
+# sets) was last numbered 1.5 before DDEX moved to a central list. Not yet checked against
+# the Basic Audio Profile 1.4 text itself (Part 3), which this project has no copy of.
 MESSAGE_VERSION = "dsrf/1.4/1.5/1.5"
 PROFILE = "BasicAudioProfile"
 PROFILE_VERSION = "1.4"
@@ -56,6 +63,14 @@ _ESCAPES = {c: " " for c in (*range(32), 0x7F, 0x85, 0x2028, 0x2029)}
 _ESCAPES.update({0x09: "\\\t", 0x7C: "\\\\|", 0x5C: "\\\\\\"})
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _NAME_JUNK = re.compile(r"(?:[^\w-]|_)+")
+# Part 1 8.1: a file name element is written in ASCII letters, digits and hyphens (the
+# underscore separates elements). Cyrillic is transliterated as downloads' names are,
+# letters Unicode does not decompose get their usual Latin spelling, the rest is dropped.
+_ASCII_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d",
+     "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"}
+)  # fmt: skip
+_ASCII_JUNK = re.compile(r"[^A-Za-z0-9-]+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +114,7 @@ class DsrSale(NamedTuple):
     sales_units: int
     return_units: int  # refunded downloads
     unit_price_micro: int  # what one buyer paid for one unit, excluding sales tax
-    composer: str = ""
+    composers: tuple[str, ...] = ()  # a multiple-string Cell: one name each
     commercial_model: str = PAY_AS_YOU_GO
     use_type: str = PERMANENT_DOWNLOAD
 
@@ -182,10 +197,24 @@ def dsr_write(*, header: DsrHeader, rows: Iterable[DsrSale], out: IO[str]) -> Ds
     return footer
 
 
+def recipient_token(name: str) -> str:
+    """Return a recipient's name as a file name element may carry it (Part 1 8.1): ASCII
+    letters, digits and hyphens, accents removed ("Les Disques de l'Été" → Les-Disques-de-l-Ete).
+
+    A report to a holder without a DDEX party id carries this same string in HEAD's
+    RecipientName, since the file name's MessageRecipient must equal one of them exactly.
+    """
+    ascii_only = ascii_transliterate(name.translate(_ASCII_LETTERS))
+    return _ASCII_JUNK.sub("-", ascii_only).strip("-")
+
+
 def dsr_filename(*, header: DsrHeader) -> str:
-    """Return the file name Part 1 8.1 gives the report, e.g. DSR_…_2026-11_DE_1of1_….tsv."""
+    """Return the file name Part 1 8.1 gives the report, e.g. DSR_…_2026-11_DE_1of1_….tsv.
+
+    Its MessageRecipient is HEAD's RecipientPartyId, or else HEAD's RecipientName, exactly.
+    """
     _check_header(header)
-    recipient = header.recipient_party_id or _name(header.recipient_name)
+    recipient = header.recipient_party_id or header.recipient_name
     created = header.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
     period = _period(header.usage_start, header.usage_end)
     return (
@@ -230,7 +259,7 @@ def _block_write(
         out.append(
             f"AS02.04\t{block_id}\t{ref}\t{_text(row.dsp_resource_id)}\t{_text(row.isrc)}"
             f"\t{_text(row.track_title)}\t\t{_text(row.track_artist)}\t"
-            f"\t{_duration(row.duration_seconds)}\tSoundRecording\t\t{_text(row.composer)}"
+            f"\t{_duration(row.duration_seconds)}\tSoundRecording\t\t{_names(row.composers)}"
             "\t\t\t\t\t\t\t\t\t\t\t\t\n"
         )
     for sale_number, row in enumerate(rows, 1):
@@ -286,8 +315,18 @@ def _check_header(header: DsrHeader) -> None:
         raise ValueError(f"sender party id {header.sender_party_id!r} is not a DPID (PADPIDA…)")
     if header.recipient_party_id and not _DPID.fullmatch(header.recipient_party_id):
         raise ValueError(f"recipient party id {header.recipient_party_id!r} is not a DPID")
-    if not header.recipient_party_id and not _name(header.recipient_name):
-        raise ValueError("the recipient needs a party id or a name usable in a file name")
+    for party_id in filter(None, (header.sender_party_id, header.recipient_party_id)):
+        try:
+            validate_dpid(party_id)
+        except ValidationError:
+            raise ValueError(f"{party_id!r} fails the DPID check character") from None
+    if not header.recipient_party_id and (
+        not header.recipient_name or recipient_token(header.recipient_name) != header.recipient_name
+    ):
+        raise ValueError(
+            "without a party id the recipient's name is the file name's MessageRecipient: "
+            "give it as recipient_token() writes it (ASCII letters, digits, hyphens)"
+        )
     if not header.service_description or _name(header.service_description) != (
         header.service_description
     ):
@@ -304,6 +343,12 @@ def _check_header(header: DsrHeader) -> None:
 
 def _text(value: str) -> str:
     return value.translate(_ESCAPE_TABLE)
+
+
+def _names(values: Iterable[str]) -> str:
+    """Return a multiple-string Cell: each value escaped, joined by the secondary delimiter
+    `|` (Part 1, "Communicating delimiters"; a pipe inside a name is escaped)."""
+    return "|".join(_text(v) for v in values if v)
 
 
 def _name(value: str) -> str:

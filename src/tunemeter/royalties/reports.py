@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from tunemeter.catalog.models import Release, Track
 from tunemeter.rights.models import RightsHolder
-from tunemeter.royalties.dsr import MULTI_TERRITORY, DsrHeader, DsrSale, dsr_filename, dsr_write
+from tunemeter.royalties.dsr import (
+    MULTI_TERRITORY,
+    DsrHeader,
+    DsrSale,
+    dsr_filename,
+    dsr_write,
+    recipient_token,
+)
 from tunemeter.royalties.exports import statements_write
 from tunemeter.royalties.models import RoyaltyLine
 from tunemeter.royalties.periods import Period, period_parse
@@ -78,10 +85,10 @@ class _Catalog:
             ).values_list("pk", "upc", "title", "artist__name", "label")
         }
         self.tracks = {
-            pk: (isrc, title, artist, length_ms // 1000, composer)
-            for pk, isrc, title, artist, length_ms, composer in Track.objects.filter(
+            pk: (isrc, title, artist, length_ms // 1000, tuple(composers or ()))
+            for pk, isrc, title, artist, length_ms, composers in Track.objects.filter(
                 pk__in=sold.values("track_id")
-            ).values_list("pk", "isrc", "title", "artist__name", "length_ms", "composer")
+            ).values_list("pk", "isrc", "title", "artist__name", "length_ms", "composers")
         }
 
     def release(self, pk: int) -> tuple:
@@ -109,7 +116,7 @@ def dsr_sales(rows: Iterable[tuple], catalog: _Catalog) -> Iterator[DsrSale]:
 def _sale(key, sales: int, returns: int, catalog: _Catalog) -> DsrSale:
     territory, release_id, track_id, fmt, paid = key
     upc, release_title, release_artist, label = catalog.release(release_id)
-    isrc, title, artist, seconds, composer = catalog.track(track_id)
+    isrc, title, artist, seconds, composers = catalog.track(track_id)
     return DsrSale(
         territory=territory,
         dsp_release_id=str(release_id),
@@ -126,7 +133,7 @@ def _sale(key, sales: int, returns: int, catalog: _Catalog) -> DsrSale:
         sales_units=sales,
         return_units=returns,
         unit_price_micro=paid,
-        composer=composer,
+        composers=composers,
     )
 
 
@@ -136,7 +143,11 @@ def dsr_header(*, holder: RightsHolder, period: Period, created_at=None) -> DsrH
     return DsrHeader(
         sender_party_id=settings.DDEX_PARTY_ID,
         sender_name=settings.STORE_NAME,
-        recipient_name=holder.name,
+        # Without a DPID the name is the file name's MessageRecipient, so both carry the
+        # same ASCII form (DSR Part 1 8.1); a name with no Latin letters uses the holder id.
+        recipient_name=holder.name
+        if holder.dpid
+        else (recipient_token(holder.name) or f"Holder-{holder.pk}"),
         recipient_party_id=holder.dpid,
         service_description=settings.DDEX_SERVICE_DESCRIPTION,
         usage_start=period.start.date(),

@@ -102,6 +102,7 @@ class TagSet:
     isrc: str = ""
     barcode: str = ""
     composer: str = ""
+    composers: list[str] = field(default_factory=list)
     label: str = ""
     copyright: str = ""
     compilation: bool = False
@@ -114,6 +115,8 @@ class TagSet:
     def fingerprint(self) -> str:
         """Return a hash of every tag and the cover, to tell changed tags apart."""
         data = asdict(self)
+        if data["composers"] == ([self.composer] if self.composer else []):
+            del data["composers"]  # one composer: the hash masters were stored with
         cover = data.pop("cover")
         data["cover_sha256"] = hashlib.sha256(cover).hexdigest() if cover else ""
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -222,6 +225,7 @@ def tags_read(path: Path) -> TagSet:
         isrc=first("isrc"),
         barcode=first("barcode"),
         composer=first("composer"),
+        composers=all_of("composer"),
         label=first("label"),
         copyright=first("copyright"),
         compilation=first("compilation").lower() in {"1", "true", "yes"},

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from tunemeter.rights.admin.base import RecordAdmin, adopt, service_check
+from tunemeter.rights.exceptions import RightsError
 from tunemeter.rights.models import RightsHolder, Split, Takedown
 from tunemeter.rights.services import (
     split_set,
+    takedown_confirm,
     takedown_create,
+    takedown_lift,
 )
 
 logger = logging.getLogger(__name__)
@@ -160,8 +163,12 @@ class TakedownForm(forms.ModelForm):
 @admin.register(Takedown)
 class TakedownAdmin(RecordAdmin):
     form = TakedownForm
-    list_display = ["id", "subject", "territories", "effective_at", "holder", "requested_by"]
-    list_filter = ["effective_at"]
+    list_display = [
+        "id", "subject", "territories", "effective_at", "ends_at", "status", "holder",
+        "requested_by",
+    ]  # fmt: skip
+    list_filter = ["effective_at", "confirmed_at", "ends_at"]
+    actions = ["confirm", "lift"]
     list_select_related = ["release", "track", "holder", "requested_by"]
     search_fields = ["release__title", "track__title", "track__isrc", "holder__name", "reason"]
     autocomplete_fields = ["holder"]
@@ -171,6 +178,29 @@ class TakedownAdmin(RecordAdmin):
     @admin.display(description="release or track")
     def subject(self, obj: Takedown) -> str:
         return f"track {obj.track}" if obj.track_id else str(obj.release)
+
+    @admin.display(description="status")
+    def status(self, obj: Takedown) -> str:
+        if obj.ends_at:
+            return f"lifted from {obj.ends_at:%Y-%m-%d %H:%M} UTC ({obj.lift_reason})"
+        return "in force" if obj.confirmed_at else "requested: awaiting confirmation"
+
+    @admin.action(description="Confirm the selected takedown requests (from now on)")
+    def confirm(self, request, queryset) -> None:
+        for takedown in queryset:
+            takedown_confirm(takedown=takedown, confirmed_by=request.user)
+        self.message_user(request, f"{queryset.count()} takedowns in force.")
+
+    @admin.action(description="Lift the selected takedowns from now on (the past stays)")
+    def lift(self, request, queryset) -> None:
+        reason = f"lifted by staff {request.user.get_username()}"
+        for takedown in queryset:
+            try:
+                takedown_lift(takedown=takedown, lifted_by=request.user, reason=reason)
+            except RightsError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+                return
+        self.message_user(request, f"{queryset.count()} takedowns lifted from now on.")
 
     def save_model(self, request, obj: Takedown, form: TakedownForm, change: bool) -> None:
         takedown = takedown_create(**form.service_kwargs(requested_by=request.user))

@@ -15,6 +15,7 @@ from tunemeter.catalog.models import Release, Track
 from tunemeter.catalog.validators import normalize_gtin, normalize_isrc
 from tunemeter.rights.exceptions import RightsError
 from tunemeter.rights.identifiers import validate_dpid
+from tunemeter.rights.localtime import envelope_end, envelope_start, local_text
 from tunemeter.rights.models import Deal, RightsHolder, Split
 from tunemeter.rights.services import (
     TERMS_PRESETS,
@@ -112,6 +113,8 @@ class DealSpec:
     release: Release | None = None
     track: Track | None = None
     reference: str = ""
+    local_starts: str = ""
+    local_ends: str = ""
 
     @property
     def subject(self) -> str:
@@ -134,22 +137,49 @@ class _SplitGroup:
 # ---------------------------------------------------------------------------- values
 
 
-def _moment(text: str, *, what: str, end_of_day: bool = False) -> datetime:
-    """Parse an ISO 8601 date or date-time; UTC without an offset.
+def _when(text: str, *, what: str, end: bool = False) -> tuple[datetime, str]:
+    """Parse an ISO 8601 date or date-time into (instant or bound, local time or "").
 
-    A bare date is midnight UTC at its start, or (end_of_day, for DDEX end dates, which
-    include their day) midnight UTC at its end.
+    DDEX reads a date, and a date-time without an offset, as local time in each
+    territory of the deal: the local time comes back (naive ISO) with the earliest
+    instant it is reached anywhere as the bound (the latest, for an end). An end date
+    includes its day: it ends at the next local midnight. A date-time with an offset is
+    one instant everywhere.
     """
     text = text.strip()
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(text)
+            local = datetime(day.year, day.month, day.day) + timedelta(days=int(end))
+        else:
+            local = datetime.fromisoformat(text)
     except ValueError:
         raise _RowError(f"{what}: {text!r} is not an ISO 8601 date or date-time") from None
+    if local.tzinfo is not None:
+        return local.astimezone(UTC), ""
+    local = local.replace(microsecond=0)
+    return (envelope_end(local) if end else envelope_start(local)), local_text(local)
+
+
+def _moment(text: str, *, what: str) -> datetime:
+    """Parse an ISO 8601 date-time; UTC without an offset (message headers, not deals)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _RowError(f"{what}: {text!r} is not an ISO 8601 date-time") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _ends_first(starts_at, local_starts: str, ends_at, local_ends: str) -> bool:
+    """Return True when a period ends before (or as) it starts, read as the file wrote it."""
+    if ends_at is None:
+        return False
+    if local_starts and local_ends:
+        return local_ends <= local_starts
+    if not local_starts and not local_ends:
+        return ends_at <= starts_at
+    # One end local, the other an instant: compare in the latest-reading zone (safe side).
+    return ends_at <= starts_at
 
 
 def _whole(value: str, *, what: str, default: int | None = None) -> int:
@@ -210,8 +240,13 @@ def _track_by_isrc(code: str) -> Track:
     return tracks[0]
 
 
-def _holder(*, name: str, dpid: str, kind: str, report: ImportReport, line: int) -> RightsHolder:
-    """Find a holder by DDEX party id, else by name; create it (with its kind) if missing."""
+def _holder(
+    *, name: str, dpid: str, kind: str, report: ImportReport, line: int, create: bool = True
+) -> RightsHolder | None:
+    """Find a holder by DDEX party id, else by name; create it (with its kind) if missing.
+
+    With create=False a missing holder is None: nothing is created before it is needed.
+    """
     name, dpid, kind = name.strip(), dpid.strip().upper(), kind.strip().lower()
     if dpid:
         try:
@@ -236,6 +271,8 @@ def _holder(*, name: str, dpid: str, kind: str, report: ImportReport, line: int)
                 f"{dpid} from the file was not added"
             )
         return found
+    if not create:
+        return None
     kinds = dict(RightsHolder.KINDS)
     if kind not in kinds:
         raise _RowError(
@@ -294,13 +331,17 @@ def _deal_apply(spec: DealSpec, report: ImportReport) -> None:
     )
     where = f"line {spec.line}: {spec.subject} from {spec.licensor} ({spec.territories})"
     for deal in existing:
-        if deal.starts_at != spec.starts_at or deal.terms.as_fields() != spec.terms:
+        start = (deal.starts_at, deal.local_starts)
+        if start != (spec.starts_at, spec.local_starts) or deal.terms.as_fields() != spec.terms:
             continue
-        if deal.ends_at == spec.ends_at or deal.pk in succeeded:
+        if (deal.ends_at, deal.local_ends) == (spec.ends_at, spec.local_ends):
+            report.counts["deals_unchanged"] += 1
+            return
+        if deal.pk in succeeded:
             report.counts["deals_unchanged"] += 1
             return
         if spec.ends_at is not None and (deal.ends_at is None or spec.ends_at < deal.ends_at):
-            deal_end(deal=deal, ends_at=spec.ends_at)
+            deal_end(deal=deal, ends_at=spec.ends_at, local_ends=spec.local_ends)
             report.counts["deals_ended"] += 1
             report.actions.append(f"{where}: deal {deal.pk} ends at {spec.ends_at.isoformat()}")
             return
@@ -311,11 +352,16 @@ def _deal_apply(spec: DealSpec, report: ImportReport) -> None:
         )
     current = [d for d in existing if d.pk not in succeeded]
     latest = current[-1] if current else None
-    fields = {**spec.terms, "ends_at": spec.ends_at, "reference": spec.reference}
+    fields = {
+        **spec.terms,
+        "ends_at": spec.ends_at,
+        "local_ends": spec.local_ends,
+        "reference": spec.reference,
+    }
     if latest is None:
         deal = deal_create(
             licensor=spec.licensor, territories=spec.territories, starts_at=spec.starts_at,
-            **subject, **fields,
+            local_starts=spec.local_starts, **subject, **fields,
         )  # fmt: skip
         report.counts["deals_created"] += 1
         report.actions.append(f"{where}: deal {deal.pk} created")
@@ -325,7 +371,9 @@ def _deal_apply(spec: DealSpec, report: ImportReport) -> None:
             f"deal {latest.pk} has other terms and starts at {latest.starts_at.isoformat()}: "
             "new terms must start later (the old deal is end-dated when they start)"
         )
-    deal = deal_replace(deal=latest, starts_at=spec.starts_at, **fields)
+    deal = deal_replace(
+        deal=latest, starts_at=spec.starts_at, local_starts=spec.local_starts, **fields
+    )
     report.counts["deals_replaced"] += 1
     report.actions.append(
         f"{where}: deal {latest.pk} ends at {spec.starts_at.isoformat()}, "

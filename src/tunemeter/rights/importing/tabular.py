@@ -19,10 +19,10 @@ from tunemeter.rights.importing.common import (
     ImportReport,
     _bps,
     _deal_apply,
+    _ends_first,
     _guarded,
     _holder,
     _messages,
-    _moment,
     _release_by_upc,
     _RowError,
     _run,
@@ -31,6 +31,7 @@ from tunemeter.rights.importing.common import (
     _terms,
     _territories,
     _track_by_isrc,
+    _when,
     _whole,
 )
 from tunemeter.rights.models import RIGHT_TYPES, Deal
@@ -66,9 +67,11 @@ def _csv_deal(row: dict[str, str], line: int, report: ImportReport) -> DealSpec:
         raise _RowError("territories is missing (Worldwide, Worldwide -US, or codes: DE AT)")
     if not row.get("starts_at", "").strip():
         raise _RowError("starts_at is missing")
-    starts_at = _moment(row["starts_at"], what="starts_at")
-    ends_at = _moment(row["ends_at"], what="ends_at") if row.get("ends_at", "").strip() else None
-    if ends_at is not None and ends_at <= starts_at:
+    starts_at, local_starts = _when(row["starts_at"], what="starts_at")
+    ends_at, local_ends = None, ""
+    if row.get("ends_at", "").strip():
+        ends_at, local_ends = _when(row["ends_at"], what="ends_at", end=True)
+    if _ends_first(starts_at, local_starts, ends_at, local_ends):
         raise _RowError("ends_at must be after starts_at")
     return DealSpec(
         line=line,
@@ -86,6 +89,8 @@ def _csv_deal(row: dict[str, str], line: int, report: ImportReport) -> DealSpec:
         release=release,
         track=track,
         reference=row.get("reference", "").strip(),
+        local_starts=local_starts,
+        local_ends=local_ends,
     )
 
 

@@ -47,6 +47,8 @@ class Command(BaseCommand):
             )
         except Track.DoesNotExist:
             raise CommandError(f"no track {options['track_id']}") from None
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from None
         self.stdout.write("\n".join(lines))
         if not ok:
             raise SystemExit(1)

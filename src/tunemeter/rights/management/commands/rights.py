@@ -6,6 +6,8 @@ row was refused (nothing is written then), 2 on bad usage.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,8 +18,15 @@ from tunemeter.rights.importing import (
     rights_csv_import,
     rights_ern_import,
 )
+from tunemeter.rights.importing.common import MAX_CSV_BYTES, MAX_XML_BYTES
 from tunemeter.rights.models import Deal, RightsHolder
 from tunemeter.rights.services import TERMS_PRESETS
+
+
+def _opened_regular(file: Path):
+    """Open file for reading without blocking on a FIFO (refused by the caller's check)."""
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    return os.fdopen(fd, "rb")
 
 
 class Command(BaseCommand):
@@ -65,10 +74,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, action: str, file: Path, dry_run: bool, **options) -> None:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{file}: {exc.strerror or exc}", returncode=2) from None
+        data = self._read(file, MAX_CSV_BYTES if action == "import-csv" else MAX_XML_BYTES)
         try:
             if action == "import-csv":
                 try:
@@ -97,6 +103,28 @@ class Command(BaseCommand):
         self._print(report, file)
         if not report.ok:
             raise CommandError(f"{file}: {report.summary()}", returncode=1)
+
+    def _read(self, file: Path, limit: int) -> bytes:
+        """Read a regular file of at most limit bytes; check before reading, not after."""
+        try:
+            # Stat before opening: opening a FIFO would wait for a writer.
+            with _opened_regular(file) as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise CommandError(
+                        f"{file}: not a regular file (a FIFO, device or folder is refused)",
+                        returncode=2,
+                    )
+                if info.st_size > limit:
+                    raise CommandError(
+                        f"{file}: {info.st_size} bytes is larger than {limit}", returncode=1
+                    )
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror or exc}", returncode=2) from None
+        if len(data) > limit:  # grew while read
+            raise CommandError(f"{file}: larger than {limit} bytes", returncode=1)
+        return data
 
     def _print(self, report: ImportReport, file: Path) -> None:
         for action in report.actions:
