@@ -9,3 +9,11 @@ def customer_territory(*, user) -> str:
     """Return the ISO 3166-1 code of the customer's country ("" without a profile)."""
     profile = Profile.objects.filter(user=user).only("country").first()
     return profile.country.code if profile and profile.country else ""
+
+
+def customer_evidence(*, user) -> tuple[str, str]:
+    """Return (declared country, card country) of a customer; "" for what is not known."""
+    profile = Profile.objects.filter(user=user).only("country", "card_country").first()
+    if profile is None:
+        return "", ""
+    return (profile.country.code if profile.country else ""), profile.card_country

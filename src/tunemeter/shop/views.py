@@ -32,6 +32,7 @@ from tunemeter.pricing.selectors import quote_detail
 from tunemeter.pricing.services import Item, quote_create, quote_refresh
 from tunemeter.shop import cart, receipts
 from tunemeter.shop import exceptions as shop_errors
+from tunemeter.shop.cards import cards_enabled
 from tunemeter.shop.forms import BuyForm, CartAddForm, CartItemForm, GiftCodeForm, TopUpForm
 from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
@@ -284,6 +285,10 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
         "demo_payments": settings.DEMO_PAYMENTS,
         "demo_max_minor": settings.DEMO_MAX_DEPOSIT_MINOR,
         "topup_form": topup,
+        "card_payments": cards_enabled(),
+        "card_form": TopUpForm(initial={"key": uuid.uuid4().hex}, auto_id="card_%s"),
+        "card_min_minor": settings.STRIPE_MIN_TOPUP_MINOR,
+        "card_max_minor": settings.STRIPE_MAX_TOPUP_MINOR,
         "gift_form": gift or GiftCodeForm(),
         "next": safe_next(request, ""),
     }
