@@ -92,6 +92,11 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         verdict = sale_verdict(track=line.track, territory=quote.territory, at=now)
         if verdict.reason is not None:
             raise NotForSale(f"{line.track.title}: {verdict.reason}")
+        # Conflicting evidence of the buyer's country: the sale must be licensed in both.
+        if quote.card_country and quote.card_country != quote.territory:
+            other = sale_verdict(track=line.track, territory=quote.card_country, at=now)
+            if other.reason is not None:
+                raise NotForSale(f"{line.track.title}: {other.reason}")
         if verdict.deal is not None:
             deals[line.pk] = verdict.deal
         if not line.item.available:
