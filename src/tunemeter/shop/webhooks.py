@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from tunemeter.shop.cards import card_topup_credit, card_topup_dispute, card_topup_refund
+from tunemeter.shop.cards import (
+    card_topup_credit,
+    card_topup_dispute,
+    card_topup_refund,
+    stripe_client,
+)
 from tunemeter.shop.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,10 @@ def webhook_verify(*, payload: bytes, signature: str) -> dict:
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise WebhookRefused(f"signature: {exc}") from None
+    # The library refuses only old timestamps; a signature dated ahead is refused too.
+    stamps = [p[2:] for p in signature.split(",") if p.startswith("t=")]
+    if not stamps or abs(time.time() - int(stamps[0])) > settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookRefused("signature timestamp outside the tolerance")
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise WebhookRefused("not an event")
     account = event.get("account") or ""
@@ -70,17 +80,29 @@ def _card_country(intent: dict) -> str:
     if not isinstance(charge, dict):
         return ""
     card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return str(card.get("country") or "")
+    if card.get("country"):
+        return str(card["country"])
+    # An event without the charge's details (older API versions, local fakes): ask for the
+    # payment method. Evidence only: when Stripe does not answer, the credit goes on.
+    method = charge.get("payment_method")
+    if not isinstance(method, str) or not method:
+        return ""
+    try:
+        found = stripe_client().v1.payment_methods.retrieve(method)
+    except stripe.StripeError as exc:
+        logger.warning("card country not read method=%s error=%s", method, exc)
+        return ""
+    return str((found.to_dict().get("card") or {}).get("country") or "")
 
 
-def _apply(event: dict) -> str:
+def _apply(event: dict, card_country: str) -> str:
     kind, obj, event_id = event.get("type", ""), event["data"].get("object") or {}, event["id"]
     if kind == "payment_intent.succeeded":
         transfer = card_topup_credit(
             payment_intent_id=obj["id"],
             amount_minor=int(obj.get("amount_received") or obj["amount"]),
             currency=obj["currency"],
-            card_country=_card_country(obj),
+            card_country=card_country,
             event_id=event_id,
         )
         return f"credited {transfer.pk}" if transfer else "not credited"
@@ -127,12 +149,18 @@ def webhook_receive(*, payload: bytes, signature: str) -> str:
     event_id = str(event.get("id") or "")
     if not event_id:
         raise WebhookRefused("event without id")
+    if WebhookEvent.objects.filter(event_id=event_id).exists():
+        return "duplicate"
+    card_country = ""
+    if event.get("type") == "payment_intent.succeeded":
+        # Read before the transaction: no network call while holding database locks.
+        card_country = _card_country(event["data"].get("object") or {})
     try:
         with transaction.atomic():
             if WebhookEvent.objects.filter(event_id=event_id).exists():
                 return "duplicate"
             record = WebhookEvent.objects.create(event_id=event_id, type=event.get("type", ""))
-            outcome = _apply(event)
+            outcome = _apply(event, card_country)
             WebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome[:200])
     except IntegrityError:
         # The same event, delivered concurrently, was applied by the other delivery.
