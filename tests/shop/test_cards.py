@@ -7,11 +7,13 @@ SHA256 over "<t>.<body>" with the endpoint secret, t within 300 s of now.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
@@ -226,6 +228,9 @@ def test_a_refund_after_spending_leaves_a_receivable_that_the_next_top_up_pays_o
     dispute = {"id": "dp_1", "object": "dispute", "amount": 25_00, "charge": charge["id"],
                "payment_intent": topup.payment_intent_id}  # fmt: skip
     assert deliver(event("charge.dispute.created", dispute)).content == b"nothing to reverse"
+    listing = io.StringIO()
+    call_command("ledger", "receivables", stdout=listing)
+    assert f"{buyer.email}\towes 20.00 USD" in listing.getvalue()
     # The next top-up settles what is owed first.
     second = started(buyer, 30_00).topup
     deliver(event("payment_intent.succeeded", pay(second.payment_intent_id)))

@@ -183,3 +183,19 @@ def test_quarters_are_checked():
     for bad in ("2026-Q5", "2026Q4", "Q4", "2026-Q4; drop"):
         with pytest.raises(CommandError):
             call_command("tax", "report", "--quarter", bad)
+
+
+def test_the_receipt_shows_net_rate_tax_and_gross(client):
+    """Directive 2006/112/EC Art. 226(8)-(10): taxable amount, rate and tax on the invoice."""
+    (track,) = tracks(1, seconds=3)
+    buyer = customer(country="HU")
+    customer_card_country_record(user=buyer, country="DE")
+    fund(buyer, 10_000)
+    quote, order = buy(buyer, [(track, "wav")])
+    client.force_login(buyer)
+    page = client.get(f"/account/orders/{order.pk}/").content.decode()
+    net = f"{quote.net_minor / 100:.2f}"
+    tax = f"{quote.tax_minor / 100:.2f}"
+    assert "Tax included (HU, 27.00%)" in page
+    assert net in page and tax in page
+    assert "declared HU, card DE" in page

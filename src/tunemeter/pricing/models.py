@@ -54,6 +54,16 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return f"quote {self.id} ({self.total_minor} {self.currency})"
 
+    @property
+    def net_minor(self) -> int:
+        """Return the total without tax."""
+        return self.total_minor - self.tax_minor
+
+    @property
+    def tax_rate_text(self) -> str:
+        """Return the tax rate as a percentage, e.g. 19.00%."""
+        return f"{self.tax_rate_bps // 100}.{self.tax_rate_bps % 100:02d}%"
+
 
 class QuoteItem(models.Model):
     """What the customer asked for: a track or a whole release, in a format."""
