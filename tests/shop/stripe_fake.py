@@ -20,19 +20,13 @@ WEBHOOK_SECRET = "whsec_tunemeter_test_secret"
 SECRET_KEY = "sk_test_tunemeter"
 _serial = itertools.count(1)
 
-# localstripe's own entry point listens on every interface; the tests serve its app on
-# loopback only, from a scratch directory.
-_SERVE = (
-    "import sys; from aiohttp import web; from localstripe.server import app; "
-    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
-)
-
 
 def localstripe_start() -> tuple[subprocess.Popen, str]:
     """Start localstripe; return the process and its API base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(port)],
+        # localstripe's own entry point listens on every interface: serve it on loopback.
+        [sys.executable, "-m", "tunemeter.ops.localstripe", "serve", "--port", str(port)],
         cwd=tempfile.gettempdir(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -22,6 +22,7 @@ from tests.shop.stripe_fake import SECRET_KEY, WEBHOOK_SECRET, event, localstrip
 from tunemeter.customers.selectors import customer_evidence
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.selectors import balance_minor, ledger_verify
+from tunemeter.ops.localstripe import pay as localstripe_pay
 from tunemeter.pricing.services import quote_create
 from tunemeter.shop.cards import CardPaymentError, card_topup_start, cards_enabled, stripe_client
 from tunemeter.shop.models import CardTopUp, WebhookEvent
@@ -49,17 +50,9 @@ def cards(settings, localstripe):
     return localstripe
 
 
-def pay(payment_intent_id: str, amount: int | None = None) -> dict:
-    """Pay an intent at localstripe with a test card; return the intent as Stripe shows it."""
-    client = stripe_client()
-    method = client.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        }
-    )
-    client.v1.payment_intents.update(payment_intent_id, params={"payment_method": method.id})
-    return client.v1.payment_intents.confirm(payment_intent_id).to_dict()
+def pay(payment_intent_id: str) -> dict:
+    """Pay an intent at localstripe with a test card, as Stripe.js would."""
+    return localstripe_pay(stripe_client(), payment_intent_id)
 
 
 def deliver(body: bytes, signature: str | None = None, client: Client | None = None):
