@@ -49,6 +49,7 @@ def test_round_half_up():
         # Inclusive: tax = gross × r / (1 + r): 100 at 19% → 15.97 → 16.
         (TaxRule("DE", 1900, True), 100, (84, 16, 100)),
         (TaxRule("HU", 2700, True), 127, (100, 27, 127)),
+        (TaxRule("DE", 1900, True), 119, (100, 19, 119)),  # README's worked example
         (TaxRule("LU", 1700, True), 5, (4, 1, 5)),  # 0.726… → 1
         # A half: 3 × 20/120 = 0.5 → up to 1.
         (TaxRule("GB", 2000, True), 3, (2, 1, 3)),
@@ -97,3 +98,16 @@ def test_disagreeing_evidence_takes_the_higher_rate(settings):
     assert tax_rule_for_evidence(declared="DE", card="HU", on=DAY).country == "HU"
     assert tax_rule_for_evidence(declared="HU", card="DE", on=DAY).country == "HU"
     assert tax_rule_for_evidence(declared="DE", card="", on=DAY).country == "DE"
+
+
+def test_the_settings_check_warns_when_no_tax_is_collected(settings):
+    from tunemeter.tax.checks import tax_settings_check
+
+    settings.TAX_STORE_COUNTRY = ""
+    assert [w.id for w in tax_settings_check(None)] == ["tax.W001"]
+    settings.TAX_STORE_COUNTRY = "D1"
+    assert [w.id for w in tax_settings_check(None)] == ["tax.W002"]
+    settings.TAX_STORE_COUNTRY = "BR"
+    assert [w.id for w in tax_settings_check(None)] == ["tax.W003"]
+    settings.TAX_STORE_COUNTRY = "DE"
+    assert tax_settings_check(None) == []

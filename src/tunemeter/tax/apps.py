@@ -9,3 +9,6 @@ class TaxConfig(AppConfig):
     name = "tunemeter.tax"
     label = "tax"
     verbose_name = "Tax"
+
+    def ready(self) -> None:
+        from tunemeter.tax import checks  # noqa: F401 - registers the settings check
