@@ -273,3 +273,33 @@ def test_localstripe_delivers_its_own_signed_webhook_end_to_end(cards, live_serv
         time.sleep(0.2)
     assert balance(buyer) == 20_00
     assert CardTopUp.objects.get().status == CardTopUp.SUCCEEDED
+
+
+def test_any_deposit_pays_a_receivable_off_first_and_a_reused_reference_still_conflicts(cards):
+    from tunemeter.ledger.exceptions import TransferConflict
+    from tunemeter.shop.payments import credit_manual
+
+    buyer, staff = customer(), customer(staff=True)
+    topup = started(buyer).topup
+    deliver(event("payment_intent.succeeded", pay(topup.payment_intent_id)))
+    order_place(
+        customer=buyer,
+        quote=quote_create(customer=buyer, items=[(tracks(1)[0], "wav")]),
+        idempotency_key="spend",
+    )
+    spent = 25_00 - balance(buyer)
+    dispute = {"id": "dp_3", "amount": 25_00, "payment_intent": topup.payment_intent_id}
+    deliver(event("charge.dispute.created", dispute))
+    assert (balance(buyer), receivable(buyer)) == (0, -spent)
+    credit_manual(
+        staff=staff, customer=buyer, amount_minor=10_00, reason="goodwill", reference="g1"
+    )
+    assert (balance(buyer), receivable(buyer)) == (10_00 - spent, 0)
+    # Retrying the same credit returns it; the same reference for another amount conflicts.
+    credit_manual(
+        staff=staff, customer=buyer, amount_minor=10_00, reason="goodwill", reference="g1"
+    )
+    with pytest.raises(TransferConflict):
+        credit_manual(staff=staff, customer=buyer, amount_minor=9_00, reason="x", reference="g1")
+    assert balance(buyer) == 10_00 - spent
+    assert ledger_verify() == []

@@ -26,9 +26,10 @@ from django.conf import settings
 from django.db import transaction
 
 from tunemeter.customers.services import customer_card_country_record
-from tunemeter.ledger.models import Account, Transfer
-from tunemeter.ledger.services import Leg, account_get, customer_account, transfer_post
+from tunemeter.ledger.models import Transfer
+from tunemeter.ledger.services import Leg, transfer_post
 from tunemeter.shop.models import CardTopUp
+from tunemeter.shop.payments import balance_credit, customer_money_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -95,23 +96,6 @@ def card_topup_start(*, customer, amount_minor: int, reference: str) -> TopUpSta
     return TopUpStarted(topup=topup, client_secret=intent.client_secret)
 
 
-def _accounts(customer, currency: str) -> tuple[Account, Account, Account]:
-    """Return (clearing, balance, receivable) locked in id order, as the ledger locks them."""
-    clearing = account_get(kind=Account.CLEARING, currency=currency)
-    balance = customer_account(user=customer, currency=currency)
-    receivable = account_get(
-        kind=Account.RECEIVABLE,
-        currency=currency,
-        owner=f"customer:{customer.pk}",
-        customer=customer,
-    )
-    ids = [clearing.pk, balance.pk, receivable.pk]
-    locked = {
-        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
-    return locked[clearing.pk], locked[balance.pk], locked[receivable.pk]
-
-
 def _nonzero(*legs: Leg) -> list[Leg]:
     return [leg for leg in legs if leg.amount_minor]
 
@@ -143,26 +127,16 @@ def card_topup_credit(
                 topup.currency,
             )
             return None
-        transfer_id = f"topup:stripe:{payment_intent_id}"
-        existing = Transfer.objects.filter(pk=transfer_id).first()
-        if existing is not None:
-            return existing
-        clearing, balance, receivable = _accounts(topup.customer, topup.currency)
-        settle = min(-receivable.balance_minor, amount_minor) if receivable.balance_minor < 0 else 0
-        transfer = transfer_post(
-            transfer_id=transfer_id,
+        transfer = balance_credit(
+            customer=topup.customer,
+            amount_minor=amount_minor,
+            currency=topup.currency,
+            transfer_id=f"topup:stripe:{payment_intent_id}",
             kind="deposit",
-            legs=_nonzero(
-                Leg(clearing, -amount_minor),
-                Leg(receivable, settle),
-                Leg(balance, amount_minor - settle),
-            ),
             metadata={
                 "provider": "stripe",
-                "customer": topup.customer_id,
                 "payment_intent": payment_intent_id,
                 "event": event_id,
-                "receivable_settled": settle,
             },
         )
         topup.status = CardTopUp.SUCCEEDED
@@ -171,18 +145,19 @@ def card_topup_credit(
         if card_country:
             customer_card_country_record(user=topup.customer, country=card_country)
     logger.info(
-        "card top-up credited user=%s intent=%s amount=%d receivable_settled=%d",
+        "card top-up credited user=%s intent=%s amount=%d",
         topup.customer_id,
         payment_intent_id,
         amount_minor,
-        settle,
     )
     return transfer
 
 
 def _reverse(topup: CardTopUp, amount_minor: int, transfer_id: str, kind: str, meta: dict):
     """Take amount back: from the balance as far as it goes, the rest onto the receivable."""
-    clearing, balance, receivable = _accounts(topup.customer, topup.currency)
+    clearing, balance, receivable = customer_money_accounts(
+        customer=topup.customer, currency=topup.currency
+    )
     from_balance = min(balance.balance_minor, amount_minor)
     owed = amount_minor - from_balance
     transfer = transfer_post(

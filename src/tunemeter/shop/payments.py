@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tunemeter.ledger.exceptions import TransferConflict
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.services import Leg, account_get, customer_account, transfer_post
 from tunemeter.shop.exceptions import GiftCodeError
@@ -17,21 +18,68 @@ from tunemeter.shop.models import GiftCode
 logger = logging.getLogger(__name__)
 
 
-def _credit(
+def clearing_id(currency: str) -> int:
+    """Return the id of the payment clearing account of a currency."""
+    return account_get(kind=Account.CLEARING, currency=currency).pk
+
+
+def customer_money_accounts(*, customer, currency: str) -> tuple[Account, Account, Account]:
+    """Return (clearing, balance, receivable) of a customer, locked in id order as the ledger
+    locks them: what a credit or a reversal decides from their balances cannot change."""
+    clearing = account_get(kind=Account.CLEARING, currency=currency)
+    balance = customer_account(user=customer, currency=currency)
+    receivable = account_get(
+        kind=Account.RECEIVABLE,
+        currency=currency,
+        owner=f"customer:{customer.pk}",
+        customer=customer,
+    )
+    ids = [clearing.pk, balance.pk, receivable.pk]
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return locked[clearing.pk], locked[balance.pk], locked[receivable.pk]
+
+
+def balance_credit(
     *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict, currency: str = ""
 ) -> Transfer:
-    """Move amount from payment clearing (money from outside) to the customer's balance."""
+    """Move amount from payment clearing (money from outside) to the customer.
+
+    What the customer owes (a receivable: a card payment reversed after it was spent)
+    is paid off first; the rest reaches the balance.
+    """
     if amount_minor <= 0:
         raise ValueError("a deposit must be positive")
     currency = currency or settings.STORE_CURRENCY
-    clearing = account_get(kind=Account.CLEARING, currency=currency)
-    balance = customer_account(user=customer, currency=currency)
-    return transfer_post(
-        transfer_id=transfer_id,
-        kind=kind,
-        legs=[Leg(clearing, -amount_minor), Leg(balance, amount_minor)],
-        metadata={"customer": customer.pk, **metadata},
-    )
+    with transaction.atomic():
+        existing = Transfer.objects.filter(pk=transfer_id).first()
+        if existing is not None:
+            # A retry: the same deposit stands (its split may have settled a receivable);
+            # the same id for another amount is a conflict, as in transfer_post.
+            paid_in = -sum(
+                e.amount_minor
+                for e in existing.entries.all()
+                if e.account_id == clearing_id(currency)
+            )
+            if paid_in != amount_minor:
+                raise TransferConflict(f"transfer {transfer_id} was posted with other entries")
+            return existing
+        clearing, balance, receivable = customer_money_accounts(
+            customer=customer, currency=currency
+        )
+        settle = min(-receivable.balance_minor, amount_minor) if receivable.balance_minor < 0 else 0
+        legs = [Leg(clearing, -amount_minor), Leg(receivable, settle)]
+        legs.append(Leg(balance, amount_minor - settle))
+        transfer = transfer_post(
+            transfer_id=transfer_id,
+            kind=kind,
+            legs=[leg for leg in legs if leg.amount_minor],
+            metadata={"customer": customer.pk, "receivable_settled": settle, **metadata},
+        )
+    if settle:
+        logger.info("receivable settled customer=%s amount=%d", customer.pk, settle)
+    return transfer
 
 
 class PaymentProvider(ABC):
@@ -54,7 +102,7 @@ class DemoProvider(PaymentProvider):
             raise PermissionError("demo payments are disabled")
         if amount_minor > settings.DEMO_MAX_DEPOSIT_MINOR:
             raise ValueError(f"demo top-ups are at most {settings.DEMO_MAX_DEPOSIT_MINOR}")
-        return _credit(
+        return balance_credit(
             customer=customer,
             amount_minor=amount_minor,
             transfer_id=f"deposit:demo:{customer.pk}:{reference}",
@@ -72,7 +120,7 @@ def credit_manual(*, staff, customer, amount_minor: int, reason: str, reference:
         raise PermissionError("only staff may credit balances")
     if not reason.strip():
         raise ValueError("a manual credit needs a reason")
-    return _credit(
+    return balance_credit(
         customer=customer,
         amount_minor=amount_minor,
         transfer_id=f"credit:{reference}",
@@ -95,7 +143,7 @@ def giftcode_redeem(*, customer, code: str) -> Transfer:
                 f"this gift code is in {gift.currency}; the store sells in "
                 f"{settings.STORE_CURRENCY}"
             )
-        transfer = _credit(
+        transfer = balance_credit(
             customer=customer,
             amount_minor=gift.amount_minor,
             currency=gift.currency,
