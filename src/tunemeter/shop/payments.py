@@ -23,22 +23,31 @@ def clearing_id(currency: str) -> int:
     return account_get(kind=Account.CLEARING, currency=currency).pk
 
 
-def customer_money_accounts(*, customer, currency: str) -> tuple[Account, Account, Account]:
+def customer_money_accounts(
+    *, customer, currency: str, receivable: bool = True
+) -> tuple[Account, Account, Account | None]:
     """Return (clearing, balance, receivable) of a customer, locked in id order as the ledger
-    locks them: what a credit or a reversal decides from their balances cannot change."""
+    locks them: what a credit or a reversal decides from their balances cannot change.
+
+    With receivable=False the receivable account is only looked up (None when the customer
+    never owed anything), not created.
+    """
     clearing = account_get(kind=Account.CLEARING, currency=currency)
     balance = customer_account(user=customer, currency=currency)
-    receivable = account_get(
-        kind=Account.RECEIVABLE,
-        currency=currency,
-        owner=f"customer:{customer.pk}",
-        customer=customer,
-    )
-    ids = [clearing.pk, balance.pk, receivable.pk]
+    owner = f"customer:{customer.pk}"
+    if receivable:
+        owed = account_get(
+            kind=Account.RECEIVABLE, currency=currency, owner=owner, customer=customer
+        )
+    else:
+        owed = Account.objects.filter(
+            kind=Account.RECEIVABLE, currency=currency, unit=Account.MINOR, owner=owner
+        ).first()
+    ids = [clearing.pk, balance.pk] + ([owed.pk] if owed else [])
     locked = {
         a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
-    return locked[clearing.pk], locked[balance.pk], locked[receivable.pk]
+    return locked[clearing.pk], locked[balance.pk], locked[owed.pk] if owed else None
 
 
 def balance_credit(
@@ -66,11 +75,13 @@ def balance_credit(
                 raise TransferConflict(f"transfer {transfer_id} was posted with other entries")
             return existing
         clearing, balance, receivable = customer_money_accounts(
-            customer=customer, currency=currency
+            customer=customer, currency=currency, receivable=False
         )
-        settle = min(-receivable.balance_minor, amount_minor) if receivable.balance_minor < 0 else 0
-        legs = [Leg(clearing, -amount_minor), Leg(receivable, settle)]
-        legs.append(Leg(balance, amount_minor - settle))
+        owed = -receivable.balance_minor if receivable and receivable.balance_minor < 0 else 0
+        settle = min(owed, amount_minor)
+        legs = [Leg(clearing, -amount_minor), Leg(balance, amount_minor - settle)]
+        if settle:
+            legs.append(Leg(receivable, settle))
         transfer = transfer_post(
             transfer_id=transfer_id,
             kind=kind,
