@@ -20,6 +20,9 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 run: export TUNEMETER_DEMO_PAYMENTS ?= 1
+# The demo store is German and registered for the EU One-Stop Shop: checkouts show VAT.
+run: export TUNEMETER_STORE_COUNTRY ?= DE
+run: export TUNEMETER_EU_OSS ?= 1
 run: $(VENV)/.installed
 	$(BIN)/tunemeter migrate --noinput
 	$(BIN)/tunemeter demo --if-empty --url http://$(HOST):$(PORT)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0001_initial"),
+        ("shop", "0002_entitlement_to_library"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
