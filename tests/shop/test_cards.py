@@ -303,3 +303,13 @@ def test_any_deposit_pays_a_receivable_off_first_and_a_reused_reference_still_co
         credit_manual(staff=staff, customer=buyer, amount_minor=9_00, reason="x", reference="g1")
     assert balance(buyer) == 10_00 - spent
     assert ledger_verify() == []
+
+
+def test_a_bad_card_amount_is_shown_on_the_balance_page_and_creates_nothing(cards, client):
+    client.force_login(customer())
+    for amount in ("abc", "20.001", "100000.00", "1.00"):
+        response = client.post("/account/balance/card", {"amount": amount, "key": "k3"})
+        assert response.status_code == 400
+        assert 'data-testid="card-topup-form"' in response.content.decode()
+    assert "between $5.00 and $500.00" in response.content.decode()
+    assert CardTopUp.objects.count() == 0

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from tunemeter.ledger.selectors import balance_minor
+from tunemeter.shop import views
 from tunemeter.shop.cards import CardPaymentError, card_topup_start, cards_enabled
 from tunemeter.shop.forms import TopUpForm
 from tunemeter.shop.models import CardTopUp
@@ -30,17 +31,19 @@ def card_topup(request: HttpRequest) -> HttpResponse:
     """Create a PaymentIntent for the amount asked, then show its payment page."""
     if not cards_enabled():
         raise Http404("card payments are not configured")
-    form = TopUpForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse(str(form.errors), status=400, content_type="text/plain")
-    try:
-        started = card_topup_start(
-            customer=request.user,
-            amount_minor=form.amount_minor,
-            reference=form.cleaned_data["key"],
-        )
-    except CardPaymentError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    form = TopUpForm(request.POST, auto_id="card_%s")
+    if form.is_valid():
+        try:
+            started = card_topup_start(
+                customer=request.user,
+                amount_minor=form.amount_minor,
+                reference=form.cleaned_data["key"],
+            )
+        except CardPaymentError as exc:
+            form.add_error("amount", str(exc))
+    if form.errors:
+        context = views.balance_context(request, card=form)
+        return render(request, "shop/balance.html", context, status=400)
     request.session[f"card:{started.topup.payment_intent_id}"] = started.client_secret
     return redirect("shop:card_topup_page", payment_intent_id=started.topup.payment_intent_id)
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from tunemeter.customers.services import customer_card_country_record
+from tunemeter.display import money_display
 from tunemeter.ledger.models import Transfer
 from tunemeter.ledger.services import Leg, transfer_post
 from tunemeter.shop.models import CardTopUp
@@ -71,7 +72,9 @@ def card_topup_start(*, customer, amount_minor: int, reference: str) -> TopUpSta
         raise CardPaymentError("the amount must be a whole number of minor units")
     low, high = settings.STRIPE_MIN_TOPUP_MINOR, settings.STRIPE_MAX_TOPUP_MINOR
     if not low <= amount_minor <= high:
-        raise CardPaymentError(f"a card top-up is between {low} and {high} minor units")
+        raise CardPaymentError(
+            f"a card top-up is between {money_display(low)} and {money_display(high)}"
+        )
     currency = settings.STORE_CURRENCY
     try:
         intent = stripe_client().v1.payment_intents.create(

@@ -268,7 +268,9 @@ def checkout_buy(request: HttpRequest, quote_id) -> HttpResponse:
 # ---------------------------------------------------------------- balance and orders
 
 
-def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=None) -> dict:
+def balance_context(
+    request: HttpRequest, topup: TopUpForm | None = None, gift=None, card=None
+) -> dict:
     currency = settings.STORE_CURRENCY
     if topup is None:
         initial = {"key": uuid.uuid4().hex}
@@ -286,7 +288,7 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
         "demo_max_minor": settings.DEMO_MAX_DEPOSIT_MINOR,
         "topup_form": topup,
         "card_payments": cards_enabled(),
-        "card_form": TopUpForm(initial={"key": uuid.uuid4().hex}, auto_id="card_%s"),
+        "card_form": card or TopUpForm(initial={"key": uuid.uuid4().hex}, auto_id="card_%s"),
         "card_min_minor": settings.STRIPE_MIN_TOPUP_MINOR,
         "card_max_minor": settings.STRIPE_MAX_TOPUP_MINOR,
         "gift_form": gift or GiftCodeForm(),
@@ -297,7 +299,7 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
 @login_required
 @require_safe
 def balance(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/balance.html", _balance_context(request))
+    return render(request, "shop/balance.html", balance_context(request))
 
 
 @login_required
@@ -325,7 +327,7 @@ def balance_topup(request: HttpRequest) -> HttpResponse:
                 % {"amount": money_display(form.amount_minor)},
             )
             return redirect(safe_next(request, reverse("shop:balance")))
-    return render(request, "shop/balance.html", _balance_context(request, topup=form), status=400)
+    return render(request, "shop/balance.html", balance_context(request, topup=form), status=400)
 
 
 @login_required
@@ -345,7 +347,7 @@ def balance_gift(request: HttpRequest) -> HttpResponse:
                 % {"amount": money_display(now_minor)},
             )
             return redirect(safe_next(request, reverse("shop:balance")))
-    return render(request, "shop/balance.html", _balance_context(request, gift=form), status=400)
+    return render(request, "shop/balance.html", balance_context(request, gift=form), status=400)
 
 
 @login_required
