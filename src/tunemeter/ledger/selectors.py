@@ -57,7 +57,7 @@ def receivables() -> list[Account]:
     the customer owing the store; the next top-up pays it off first.
     """
     return list(
-        Account.objects.filter(kind=Account.RECEIVABLE, balance_minor__lt=0)
+        Account.objects.filter(kind=Account.RECEIVABLE, balance_in_unit__lt=0)
         .select_related("customer")
-        .order_by("balance_minor", "pk")
+        .order_by("balance_in_unit", "pk")
     )

@@ -67,7 +67,9 @@ def price_preview(
     at = at or timezone.now()
     signed_in = customer is not None and getattr(customer, "is_authenticated", False)
     territory, card_country = customer_evidence(user=customer) if signed_in else (None, "")
-    territories = [territory] + ([card_country] if card_country not in ("", territory) else [])
+    territories: list[str] = []
+    if territory is not None:
+        territories = [territory] + ([card_country] if card_country not in ("", territory) else [])
     tracks = (
         [obj] if isinstance(obj, Track) else list(obj.tracks.order_by("disc_number", "position"))
     )
@@ -82,12 +84,9 @@ def price_preview(
             continue
         is_owned = format_id in owned.get(track.pk, ())
         price = 0 if is_owned else rates.track_price_minor(size_bytes=size, rate=rate)
-        reason = None
-        if territory is not None:
-            reason = next(
-                (r for t in territories if (r := sale_gate(track=track, territory=t, at=at))),
-                None,
-            )
+        reason = next(
+            (r for t in territories if (r := sale_gate(track=track, territory=t, at=at))), None
+        )
         lines.append(LinePreview(track.pk, size, exact, price, is_owned, reason))
     subtotal = sum(line.price_minor for line in lines)
     percent = rates.release_discount_percent(obj.pk) if isinstance(obj, Release) else 0

@@ -53,7 +53,7 @@ def card_topup(request: HttpRequest) -> HttpResponse:
 def card_topup_page(request: HttpRequest, payment_intent_id: str) -> HttpResponse:
     """Show a top-up: the card form (Stripe.js) until a webhook credits it, then the result."""
     topup = CardTopUp.objects.filter(
-        payment_intent_id=payment_intent_id, customer=request.user
+        payment_intent_id=payment_intent_id, customer_id=request.user.pk
     ).first()
     if topup is None:
         raise Http404("no such top-up")

@@ -48,10 +48,12 @@ def stripe_client() -> stripe.StripeClient:
     """Return a Stripe client for the configured key (and API base, for a local fake)."""
     if not cards_enabled():
         raise CardPaymentError("card payments are not configured")
-    kwargs = {}
-    if settings.STRIPE_API_BASE:
-        kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, max_network_retries=2, **kwargs)
+    base = settings.STRIPE_API_BASE
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        max_network_retries=2,
+        base_addresses={"api": base} if base else {},
+    )
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def card_topup_start(*, customer, amount_minor: int, reference: str) -> TopUpSta
     currency = settings.STORE_CURRENCY
     try:
         intent = stripe_client().v1.payment_intents.create(
-            params={
+            params={  # type: ignore[typeddict-unknown-key]  # the stubs omit a documented key
                 "amount": amount_minor,
                 "currency": currency.lower(),
                 "payment_method_types": ["card"],
@@ -96,15 +98,20 @@ def card_topup_start(*, customer, amount_minor: int, reference: str) -> TopUpSta
     logger.info(
         "card top-up started user=%s intent=%s amount=%d", customer.pk, intent.id, amount_minor
     )
-    return TopUpStarted(topup=topup, client_secret=intent.client_secret)
+    return TopUpStarted(topup=topup, client_secret=intent.client_secret or "")
 
 
 def _nonzero(*legs: Leg) -> list[Leg]:
-    return [leg for leg in legs if leg.amount_minor]
+    return [leg for leg in legs if leg.amount_in_unit]
 
 
 def _locked(payment_intent_id: str) -> CardTopUp | None:
     return CardTopUp.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
+
+
+def _locked_known(payment_intent_id: str) -> CardTopUp:
+    """Return the top-up row, locked (it exists: the caller found it first)."""
+    return CardTopUp.objects.select_for_update().get(payment_intent_id=payment_intent_id)
 
 
 def card_topup_credit(
@@ -161,6 +168,7 @@ def _reverse(topup: CardTopUp, amount_minor: int, transfer_id: str, kind: str, m
     clearing, balance, receivable = customer_money_accounts(
         customer=topup.customer, currency=topup.currency
     )
+    assert receivable is not None  # created on request
     from_balance = min(balance.balance_minor, amount_minor)
     owed = amount_minor - from_balance
     transfer = transfer_post(
@@ -203,7 +211,7 @@ def card_topup_refund(
         event_id=event_id,
     )
     with transaction.atomic():
-        topup = _locked(payment_intent_id)
+        topup = _locked_known(payment_intent_id)
         room = topup.amount_minor - topup.refunded_minor - topup.disputed_minor
         new = min(refunded_total_minor - topup.refunded_minor, room)
         if new <= 0:
@@ -236,7 +244,7 @@ def card_topup_dispute(
         event_id=event_id,
     )
     with transaction.atomic():
-        topup = _locked(payment_intent_id)
+        topup = _locked_known(payment_intent_id)
         transfer_id = f"topup-dispute:stripe:{dispute_id}"
         if Transfer.objects.filter(pk=transfer_id).exists():
             return None

@@ -35,6 +35,7 @@ def customer_money_accounts(
     clearing = account_get(kind=Account.CLEARING, currency=currency)
     balance = customer_account(user=customer, currency=currency)
     owner = f"customer:{customer.pk}"
+    owed: Account | None
     if receivable:
         owed = account_get(
             kind=Account.RECEIVABLE, currency=currency, owner=owner, customer=customer
@@ -80,12 +81,12 @@ def balance_credit(
         owed = -receivable.balance_minor if receivable and receivable.balance_minor < 0 else 0
         settle = min(owed, amount_minor)
         legs = [Leg(clearing, -amount_minor), Leg(balance, amount_minor - settle)]
-        if settle:
+        if settle and receivable is not None:
             legs.append(Leg(receivable, settle))
         transfer = transfer_post(
             transfer_id=transfer_id,
             kind=kind,
-            legs=[leg for leg in legs if leg.amount_minor],
+            legs=[leg for leg in legs if leg.amount_in_unit],
             metadata={"customer": customer.pk, "receivable_settled": settle, **metadata},
         )
     if settle:

@@ -61,6 +61,6 @@ def tax_ledger_totals(*, quarter: str) -> dict[tuple[str, str], int]:
             transfer__created_at__lt=end,
         )
         .values("account__owner", "currency")
-        .annotate(total=Sum("amount_minor"))
+        .annotate(total=Sum("amount_in_unit"))
     )
     return {(r["account__owner"].removeprefix("tax:"), r["currency"]): r["total"] for r in rows}
