@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-slow lint format bench clean
+.PHONY: run test test-slow lint format bench clean localstripe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 run: export TUNEMETER_DEMO_PAYMENTS ?= 1
+# The demo store is German and registered for the EU One-Stop Shop: checkouts show VAT.
+run: export TUNEMETER_STORE_COUNTRY ?= DE
+run: export TUNEMETER_EU_OSS ?= 1
 run: $(VENV)/.installed
 	$(BIN)/tunemeter migrate --noinput
 	$(BIN)/tunemeter demo --if-empty --url http://$(HOST):$(PORT)
@@ -32,6 +35,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(MAKE) test-slow
+
+# A fake Stripe on loopback for card top-ups in development (README, "Card top-ups"):
+# it signs and posts its events to the store that `make run` serves.
+STRIPE_WEBHOOK_SECRET ?= whsec_local
+localstripe: $(VENV)/.installed-test
+	$(BIN)/python -m tunemeter.ops.localstripe serve --port 8420 \
+		--webhook http://$(HOST):$(PORT)/stripe/webhook --secret $(STRIPE_WEBHOOK_SECRET)
 
 # Crash loops, fuzzing, clusters and load: run once; scale up with SLOW_SCALE=N.
 SLOW_SCALE ?= 1

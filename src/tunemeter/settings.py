@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tunemeter.transcoding",
     "tunemeter.ledger",
     "tunemeter.library",
+    "tunemeter.tax",
     "tunemeter.pricing",
     "tunemeter.shop",
     "tunemeter.customers",
@@ -273,6 +274,24 @@ SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sa
 # Instant demo top-ups: only in debug or an explicit demo store.
 DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")
 DEMO_MAX_DEPOSIT_MINOR = _env_int("TUNEMETER_DEMO_MAX_DEPOSIT_MINOR", 100_00)
+
+# Tax: the store's own country (ISO 3166-1; empty: no tax is collected) and whether it is
+# registered for the EU One-Stop Shop (then EU buyers pay their own country's VAT).
+TAX_STORE_COUNTRY = os.environ.get("TUNEMETER_STORE_COUNTRY", "").strip().upper()
+TAX_EU_OSS = _env_bool("TUNEMETER_EU_OSS")
+
+# Card top-ups through Stripe: offered only when both keys are set. STRIPE_API_BASE points
+# the library elsewhere (a local fake in tests and `make run`); STRIPE_ACCOUNT_ID, when set,
+# refuses events of any other (connected) account.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_ACCOUNT_ID = os.environ.get("STRIPE_ACCOUNT_ID", "")
+# Stripe's own libraries accept a signature for 300 s; so does the store.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = _env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+STRIPE_MIN_TOPUP_MINOR = _env_int("TUNEMETER_STRIPE_MIN_TOPUP_MINOR", 5_00)
+STRIPE_MAX_TOPUP_MINOR = _env_int("TUNEMETER_STRIPE_MAX_TOPUP_MINOR", 500_00)
 
 # Downloads: link lifetime, concurrent downloads per customer, nginx hand-off prefix.
 LINK_TTL_SECONDS = _env_int("TUNEMETER_LINK_TTL_SECONDS", 24 * 3600)

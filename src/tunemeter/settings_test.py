@@ -30,3 +30,8 @@ PASSWORD_HASHERS = [
 
 # The cache's free-space floor depends on the machine's disk: tests that need it set it.
 CACHE_MIN_FREE_BYTES = 0
+# Tax and card payments off unless a test turns them on (not from the developer's shell).
+TAX_STORE_COUNTRY = ""
+TAX_EU_OSS = False
+STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = ""
+STRIPE_API_BASE = STRIPE_ACCOUNT_ID = ""

@@ -14,6 +14,9 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     country = CountryField()
+    # Evidence of where the buyer is, besides what they declared: the country of the
+    # last card they paid with, as the card payment provider reported it.
+    card_country = models.CharField(max_length=2, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

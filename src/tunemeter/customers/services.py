@@ -24,3 +24,12 @@ def customer_register(*, email: str, password: str, country: str):
     Profile.objects.create(user=user, country=country)
     logger.info("customer registered user=%s country=%s", user.pk, country)
     return user
+
+
+def customer_card_country_record(*, user, country: str) -> None:
+    """Record the country of the card a customer paid with (ISO 3166-1; ignored if blank)."""
+    country = (country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        return
+    Profile.objects.filter(user=user).exclude(card_country=country).update(card_country=country)
+    logger.info("card country recorded user=%s country=%s", user.pk, country)

@@ -30,6 +30,8 @@ class Account(models.Model):
     ESCROW = "escrow"
     CLEARING = "clearing"
     PAYOUTS = "payouts"
+    TAX_PAYABLE = "tax_payable"
+    RECEIVABLE = "receivable"
     KINDS = [
         (CUSTOMER, "customer balance"),
         (REVENUE, "store revenue"),
@@ -37,6 +39,10 @@ class Account(models.Model):
         (ESCROW, "escrow"),
         (CLEARING, "payment clearing"),
         (PAYOUTS, "payouts"),
+        # Owed to one country's tax authority; owner "tax:<ISO country>".
+        (TAX_PAYABLE, "tax payable"),
+        # Owed BY a customer (negative balance): a card payment reversed after it was spent.
+        (RECEIVABLE, "receivable"),
     ]
 
     # Customer money is kept in minor units; royalty accruals in micro-units (10^-6 of the

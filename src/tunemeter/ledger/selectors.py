@@ -52,3 +52,16 @@ def ledger_verify() -> list[str]:
         if total != 0
     ]
     return problems
+
+
+def receivables() -> list[Account]:
+    """Return the customers' receivable accounts that are owed (negative), largest debt first.
+
+    A card payment reversed (refund, dispute) after the customer spent the money leaves
+    the customer owing the store; the next top-up pays it off first.
+    """
+    return list(
+        Account.objects.filter(kind=Account.RECEIVABLE, balance_in_unit__lt=0)
+        .select_related("customer")
+        .order_by("balance_in_unit", "pk")
+    )

@@ -41,12 +41,28 @@ class Quote(models.Model):
     )
     currency = models.CharField(max_length=3)
     territory = models.CharField(max_length=2, blank=True)
-    total_minor = models.BigIntegerField()
+    # The buyer's other evidence (their card's country) when it disagrees with territory.
+    card_country = models.CharField(max_length=2, blank=True, default="")
+    total_minor = models.BigIntegerField(help_text="what the buyer pays: gross, tax included")
+    tax_country = models.CharField(max_length=2, blank=True, default="")
+    tax_rate_bps = models.PositiveIntegerField(default=0)
+    tax_inclusive = models.BooleanField(default=True, help_text="prices include the tax")
+    tax_minor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"quote {self.id} ({self.total_minor} {self.currency})"
+
+    @property
+    def net_minor(self) -> int:
+        """Return the total without tax."""
+        return self.total_minor - self.tax_minor
+
+    @property
+    def tax_rate_text(self) -> str:
+        """Return the tax rate as a percentage, e.g. 19.00%."""
+        return f"{self.tax_rate_bps // 100}.{self.tax_rate_bps % 100:02d}%"
 
 
 class QuoteItem(models.Model):
@@ -64,7 +80,8 @@ class QuoteItem(models.Model):
     size_bytes = models.BigIntegerField()
     exact = models.BooleanField()
     discount_minor = models.BigIntegerField(default=0)
-    price_minor = models.BigIntegerField()
+    price_minor = models.BigIntegerField(help_text="the listed price (gross where inclusive)")
+    tax_minor = models.BigIntegerField(default=0)
     owned = models.BooleanField(default=False)
     available = models.BooleanField(default=True)
     unavailable_reason = models.CharField(max_length=200, blank=True)
@@ -80,6 +97,16 @@ class QuoteItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track or self.release} in {self.format_id}: {self.price_minor}"
+
+    @property
+    def net_minor(self) -> int:
+        """Return the price without tax (what royalties are computed on)."""
+        return self.price_minor - self.tax_minor if self.quote.tax_inclusive else self.price_minor
+
+    @property
+    def gross_minor(self) -> int:
+        """Return what the buyer pays for this item, tax included."""
+        return self.price_minor if self.quote.tax_inclusive else self.price_minor + self.tax_minor
 
 
 class QuoteLine(models.Model):

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from tunemeter.catalog.models import Release, Track
-from tunemeter.customers.selectors import customer_territory
+from tunemeter.customers.selectors import customer_evidence
 from tunemeter.library.selectors import owned_formats
 from tunemeter.pricing import rates
 from tunemeter.pricing.floors import discount_to_floors, track_floor_minor
@@ -64,13 +64,17 @@ def price_preview(
     """Return size and price of a track or release in a format for this customer (or None).
 
     Without a signed-in customer nothing is owned and no territory applies: availability
-    is only known once the buyer's country is.
+    is only known once the buyer's country is. When the buyer's card country disagrees
+    with the country they declared, the sale must be licensed in both (the stricter rule).
     """
     if format_id not in FORMATS:
         raise KeyError(format_id)
     at = at or timezone.now()
     signed_in = customer is not None and getattr(customer, "is_authenticated", False)
-    territory = customer_territory(user=customer) if signed_in else None
+    territory, card_country = customer_evidence(user=customer) if signed_in else (None, "")
+    territories: list[str] = []
+    if territory is not None:
+        territories = [territory] + ([card_country] if card_country not in ("", territory) else [])
     tracks = (
         [obj] if isinstance(obj, Track) else list(obj.tracks.order_by("disc_number", "position"))
     )
@@ -85,8 +89,8 @@ def price_preview(
             continue
         is_owned = format_id in owned.get(track.pk, ())
         price = 0 if is_owned else rates.track_price_minor(size_bytes=size, rate=rate)
-        reason = (
-            sale_gate(track=track, territory=territory, at=at) if territory is not None else None
+        reason = next(
+            (r for t in territories if (r := sale_gate(track=track, territory=t, at=at))), None
         )
         floor = 0
         if territory and reason is None and not is_owned:

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from tunemeter.catalog.models import Release, Track
-from tunemeter.customers.selectors import customer_territory
+from tunemeter.customers.selectors import customer_evidence
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.models import Quote, QuoteItem, QuoteLine
 from tunemeter.pricing.previews import price_preview
+from tunemeter.tax.rules import tax_rule_for_evidence
 from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,11 @@ class Item:
 
 
 def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
-    """Price items for a customer: sizes, owned items at 0, availability; valid 15 minutes."""
+    """Price items for a customer: sizes, owned items at 0, availability, tax; valid 15 minutes.
+
+    Tax is computed per item under the buyer's country's rule (tunemeter.tax.rules): the
+    listed price includes it where the law requires, else it is added to the total.
+    """
     items = [i if isinstance(i, Item) else Item(*i) for i in items]
     if not items:
         raise PricingError("nothing to quote")
@@ -48,16 +53,27 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
         if tracks > settings.QUOTE_MAX_TRACKS:
             raise PricingError(f"a quote holds at most {settings.QUOTE_MAX_TRACKS} tracks")
         planned.append((item, preview))
+    declared, card = customer_evidence(user=customer)
+    rule = tax_rule_for_evidence(declared=declared, card=card, on=timezone.localdate(now))
+    # Per item: (net, tax, gross); an item not for sale is priced at 0 and taxed at 0.
+    splits = [rule.split(p.price_minor if p.available else 0) for _, p in planned]
     with transaction.atomic():
         quote = Quote.objects.create(
             customer=customer,
             currency=settings.STORE_CURRENCY,
-            territory=customer_territory(user=customer),
-            total_minor=sum(p.price_minor for _, p in planned if p.available),
+            territory=declared,
+            card_country=card if card != declared else "",
+            total_minor=sum(gross for _, _, gross in splits),
+            tax_country=rule.country,
+            tax_rate_bps=rule.rate_bps,
+            tax_inclusive=rule.inclusive,
+            tax_minor=sum(tax for _, tax, _ in splits),
             created_at=now,
             expires_at=now + timedelta(seconds=settings.QUOTE_TTL_SECONDS),
         )
-        for position, (item, preview) in enumerate(planned):
+        for position, ((item, preview), (_, tax, _)) in enumerate(
+            zip(planned, splits, strict=True)
+        ):
             quote_item = QuoteItem.objects.create(
                 quote=quote,
                 position=position,
@@ -68,6 +84,7 @@ def quote_create(*, customer, items: list[Item] | list[tuple]) -> Quote:
                 exact=preview.exact,
                 discount_minor=preview.discount_minor,
                 price_minor=preview.price_minor,
+                tax_minor=tax,
                 owned=preview.owned,
                 available=preview.available,
                 unavailable_reason=preview.unavailable_reason,

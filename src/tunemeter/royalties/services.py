@@ -46,10 +46,11 @@ def _holders_lock(holder_ids) -> None:
 
 
 def _paid_micro(lines, currency: str) -> dict[int, int]:
-    """Return what the buyer paid for each line, in micro-units.
+    """Return what the store received for each line net of tax, in micro-units.
 
-    A release bought whole may carry a discount: its price is spread over its tracks in
-    proportion to their list prices, exactly (largest remainder).
+    Royalties accrue on net receipts, never on the tax collected for a country. A
+    release bought whole may carry a discount: its net price is spread over its tracks
+    in proportion to their list prices, exactly (largest remainder).
     """
     per_item = defaultdict(list)
     for line in lines:
@@ -57,7 +58,7 @@ def _paid_micro(lines, currency: str) -> dict[int, int]:
     paid = {}
     for item_lines in per_item.values():
         item = item_lines[0].item
-        total = item.price_minor * micro_per_minor(currency)
+        total = item.net_minor * micro_per_minor(currency)
         weights = [(line.pk, line.price_minor) for line in item_lines]
         if sum(w for _, w in weights) == 0:
             paid.update({line.pk: 0 for line in item_lines})

@@ -1,4 +1,5 @@
-"""Orders (with a refund action, showing their entitlements) and gift codes in the admin."""
+"""Orders (with a refund action, showing their entitlements), gift codes and card top-ups
+in the admin."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 
+from tunemeter.ledger.admin import ReadOnly
 from tunemeter.library.admin import EntitlementInline, TimestampSetFilter
-from tunemeter.shop.models import GiftCode, Order
+from tunemeter.shop.models import CardTopUp, GiftCode, Order, WebhookEvent
 from tunemeter.shop.services import order_refund
 
 logger = logging.getLogger(__name__)
@@ -97,3 +99,23 @@ class GiftCodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return obj is None or obj.redeemed_at is None
+
+
+@admin.register(CardTopUp)
+class CardTopUpAdmin(ReadOnly):
+    """Card top-ups as the webhooks left them: money moves only through the ledger."""
+
+    list_display = [
+        "payment_intent_id", "customer", "amount_minor", "currency", "status",
+        "refunded_minor", "disputed_minor", "card_country", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "currency"]
+    list_select_related = ["customer"]
+    search_fields = ["payment_intent_id", "customer__email"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnly):
+    list_display = ["event_id", "type", "outcome", "received_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "outcome"]

@@ -73,3 +73,40 @@ class GiftCode(models.Model):
         # Codes are redeemed case-insensitively: store them as they are looked up.
         self.code = self.code.strip().upper()
         super().save(*args, **kwargs)
+
+
+class CardTopUp(models.Model):
+    """A card top-up through Stripe: one PaymentIntent, credited once by a verified webhook.
+
+    The balance moves only in the ledger (transfer ids derived from the PaymentIntent and
+    the refund/dispute ids); this row tracks the state the webhooks reported.
+    """
+
+    CREATED, SUCCEEDED = "created", "succeeded"
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="card_topups"
+    )
+    payment_intent_id = models.CharField(max_length=100, unique=True)
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=12, default=CREATED)
+    card_country = models.CharField(max_length=2, blank=True, default="")
+    # What refunds and disputes took back so far (together never more than amount_minor).
+    refunded_minor = models.BigIntegerField(default=0)
+    disputed_minor = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"top-up {self.payment_intent_id} ({self.amount_minor} {self.currency})"
+
+
+class WebhookEvent(models.Model):
+    """A Stripe event that passed verification: each is processed once, by its id."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=60)
+    outcome = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}: {self.outcome}"

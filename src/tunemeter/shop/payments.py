@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tunemeter.ledger.exceptions import TransferConflict
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.services import Leg, account_get, customer_account, transfer_post
 from tunemeter.ledger.units import MAX_AMOUNT_MINOR, amount_minor_check
@@ -18,20 +19,79 @@ from tunemeter.shop.models import GiftCode
 logger = logging.getLogger(__name__)
 
 
-def _credit(
-    *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict, currency: str = ""
-) -> Transfer:
-    """Move amount from payment clearing (money from outside) to the customer's balance."""
-    amount_minor_check(amount_minor)
-    currency = currency or settings.STORE_CURRENCY
+def clearing_id(currency: str) -> int:
+    """Return the id of the payment clearing account of a currency."""
+    return account_get(kind=Account.CLEARING, currency=currency).pk
+
+
+def customer_money_accounts(
+    *, customer, currency: str, receivable: bool = True
+) -> tuple[Account, Account, Account | None]:
+    """Return (clearing, balance, receivable) of a customer, locked in id order as the ledger
+    locks them: what a credit or a reversal decides from their balances cannot change.
+
+    With receivable=False the receivable account is only looked up (None when the customer
+    never owed anything), not created.
+    """
     clearing = account_get(kind=Account.CLEARING, currency=currency)
     balance = customer_account(user=customer, currency=currency)
-    return transfer_post(
-        transfer_id=transfer_id,
-        kind=kind,
-        legs=[Leg(clearing, -amount_minor), Leg(balance, amount_minor)],
-        metadata={"customer": customer.pk, **metadata},
-    )
+    owner = f"customer:{customer.pk}"
+    owed: Account | None
+    if receivable:
+        owed = account_get(
+            kind=Account.RECEIVABLE, currency=currency, owner=owner, customer=customer
+        )
+    else:
+        owed = Account.objects.filter(
+            kind=Account.RECEIVABLE, currency=currency, unit=Account.MINOR, owner=owner
+        ).first()
+    ids = [clearing.pk, balance.pk] + ([owed.pk] if owed else [])
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return locked[clearing.pk], locked[balance.pk], locked[owed.pk] if owed else None
+
+
+def balance_credit(
+    *, customer, amount_minor: int, transfer_id: str, kind: str, metadata: dict, currency: str = ""
+) -> Transfer:
+    """Move amount from payment clearing (money from outside) to the customer.
+
+    What the customer owes (a receivable: a card payment reversed after it was spent)
+    is paid off first; the rest reaches the balance.
+    """
+    amount_minor_check(amount_minor)
+    currency = currency or settings.STORE_CURRENCY
+    with transaction.atomic():
+        existing = Transfer.objects.filter(pk=transfer_id).first()
+        if existing is not None:
+            # A retry: the same deposit stands (its split may have settled a receivable);
+            # the same id for another amount is a conflict, as in transfer_post.
+            paid_in = -sum(
+                e.amount_minor
+                for e in existing.entries.all()
+                if e.account_id == clearing_id(currency)
+            )
+            if paid_in != amount_minor:
+                raise TransferConflict(f"transfer {transfer_id} was posted with other entries")
+            return existing
+        clearing, balance, receivable = customer_money_accounts(
+            customer=customer, currency=currency, receivable=False
+        )
+        owed = -receivable.balance_minor if receivable and receivable.balance_minor < 0 else 0
+        settle = min(owed, amount_minor)
+        legs = [Leg(clearing, -amount_minor), Leg(balance, amount_minor - settle)]
+        if settle and receivable is not None:
+            legs.append(Leg(receivable, settle))
+        transfer = transfer_post(
+            transfer_id=transfer_id,
+            kind=kind,
+            legs=[leg for leg in legs if leg.amount_in_unit],
+            metadata={"customer": customer.pk, "receivable_settled": settle, **metadata},
+        )
+    if settle:
+        logger.info("receivable settled customer=%s amount=%d", customer.pk, settle)
+    return transfer
 
 
 class PaymentProvider(ABC):
@@ -55,7 +115,7 @@ class DemoProvider(PaymentProvider):
         amount_minor_check(amount_minor)
         if amount_minor > min(settings.DEMO_MAX_DEPOSIT_MINOR, MAX_AMOUNT_MINOR):
             raise ValueError(f"demo top-ups are at most {settings.DEMO_MAX_DEPOSIT_MINOR}")
-        return _credit(
+        return balance_credit(
             customer=customer,
             amount_minor=amount_minor,
             transfer_id=f"deposit:demo:{customer.pk}:{reference}",
@@ -73,7 +133,7 @@ def credit_manual(*, staff, customer, amount_minor: int, reason: str, reference:
         raise PermissionError("only staff may credit balances")
     if not reason.strip():
         raise ValueError("a manual credit needs a reason")
-    return _credit(
+    return balance_credit(
         customer=customer,
         amount_minor=amount_minor,
         transfer_id=f"credit:{reference}",
@@ -96,7 +156,7 @@ def giftcode_redeem(*, customer, code: str) -> Transfer:
                 f"this gift code is in {gift.currency}; the store sells in "
                 f"{settings.STORE_CURRENCY}"
             )
-        transfer = _credit(
+        transfer = balance_credit(
             customer=customer,
             amount_minor=gift.amount_minor,
             currency=gift.currency,

@@ -24,6 +24,7 @@ from tunemeter.pricing.services import quote_refresh
 from tunemeter.royalties.services import royalties_accrue, royalties_reverse
 from tunemeter.shop.exceptions import CheckoutError, IdempotencyConflict, NotForSale, QuoteStale
 from tunemeter.shop.models import Order
+from tunemeter.tax.services import tax_account, tax_line_record, tax_lines_reverse
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +65,22 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
     currency = quote.currency
     balance = customer_account(user=customer, currency=currency)
     revenue = account_get(kind=Account.REVENUE, currency=currency)
+    touched = [balance.pk, revenue.pk]
+    tax = None
+    if quote.tax_country:
+        tax = tax_account(country=quote.tax_country, currency=currency)
+        touched.append(tax.pk)
     # Lock every account this transfer touches, in id order as the ledger does, before
     # any check: concurrent checkouts queue here, and a refund locking the same accounts
     # in the same order cannot deadlock with a checkout.
-    list(Account.objects.select_for_update().filter(pk__in=[balance.pk, revenue.pk]).order_by("pk"))
+    list(Account.objects.select_for_update().filter(pk__in=touched).order_by("pk"))
     if (order := _existing(customer, idempotency_key, quote)) is not None:
         return order
     if Order.objects.filter(quote=quote).exists():
         raise CheckoutError("this quote has already been paid")
     lines = list(
         QuoteLine.objects.filter(item__quote=quote)
-        .select_related("item", "track__release")
+        .select_related("item__quote", "track__release")
         .order_by("item__position", "pk")
     )
     owned = owned_formats(customer=customer, track_ids=[line.track_id for line in lines])
@@ -86,6 +92,11 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         verdict = sale_verdict(track=line.track, territory=quote.territory, at=now)
         if verdict.reason is not None:
             raise NotForSale(f"{line.track.title}: {verdict.reason}")
+        # Conflicting evidence of the buyer's country: the sale must be licensed in both.
+        if quote.card_country and quote.card_country != quote.territory:
+            other = sale_verdict(track=line.track, territory=quote.card_country, at=now)
+            if other.reason is not None:
+                raise NotForSale(f"{line.track.title}: {other.reason}")
         if verdict.deal is not None:
             deals[line.pk] = verdict.deal
         if not line.item.available:
@@ -94,10 +105,14 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
             raise QuoteStale("availability changed since the quote", fresh=None)
     transfer = None
     if quote.total_minor > 0:
+        # The buyer pays gross; the store keeps the net; the tax is owed to the country.
+        legs = [Leg(balance, -quote.total_minor), Leg(revenue, quote.total_minor - quote.tax_minor)]
+        if tax is not None:
+            legs.append(Leg(tax, quote.tax_minor))
         transfer = transfer_post(
             transfer_id=f"order:{customer.pk}:{idempotency_key}",
             kind="purchase",
-            legs=[Leg(balance, -quote.total_minor), Leg(revenue, quote.total_minor)],
+            legs=legs,
             metadata={"customer": customer.pk, "quote": str(quote.pk)},
         )
     order = Order.objects.create(
@@ -107,6 +122,15 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
         total_minor=quote.total_minor,
         currency=currency,
         transfer_id=transfer.pk if transfer else "",
+    )
+    tax_line_record(
+        reference=f"order:{order.pk}",
+        country=quote.tax_country,
+        rate_bps=quote.tax_rate_bps,
+        currency=currency,
+        net_minor=quote.total_minor - quote.tax_minor,
+        tax_minor=quote.tax_minor,
+        transfer=transfer,
     )
     royalties_accrue(order=order, lines=lines, territory=quote.territory, at=now, deals=deals)
     entitlements_grant(order=order, lines=[line for line in lines if not line.owned])
@@ -123,12 +147,14 @@ def order_refund(*, order: Order, staff, reason: str) -> Order:
         if order.status == Order.REFUNDED:
             return order
         if order.transfer_id:
-            transfer_reverse(
+            # The reversal returns the tax from the country's account too.
+            reversal = transfer_reverse(
                 transfer=Transfer.objects.get(pk=order.transfer_id),
                 transfer_id=f"refund:{order.pk}",
                 kind="refund",
                 metadata={"staff": staff.pk, "reason": reason, "order": order.pk},
             )
+            tax_lines_reverse(reference=f"order:{order.pk}", transfer=reversal)
         royalties_reverse(order=order)
         entitlements_revoke(order=order)
         order.status = Order.REFUNDED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tunemeter.shop import views
+from tunemeter.shop import card_views, views
 
 app_name = "shop"
 urlpatterns = [
@@ -17,6 +17,13 @@ urlpatterns = [
     path("checkout/<uuid:quote_id>/refresh", views.checkout_refresh, name="checkout_refresh"),
     path("account/balance/", views.balance, name="balance"),
     path("account/balance/top-up", views.balance_topup, name="topup"),
+    path("account/balance/card", card_views.card_topup, name="card_topup"),
+    path(
+        "account/balance/card/<str:payment_intent_id>/",
+        card_views.card_topup_page,
+        name="card_topup_page",
+    ),
+    path("stripe/webhook", card_views.stripe_webhook, name="stripe_webhook"),
     path("account/balance/gift-code", views.balance_gift, name="gift"),
     path("account/orders/", views.orders, name="orders"),
     path("account/orders/<int:order_id>/", views.order, name="order"),

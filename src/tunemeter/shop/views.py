@@ -32,6 +32,7 @@ from tunemeter.pricing.selectors import quote_detail
 from tunemeter.pricing.services import Item, quote_create, quote_refresh
 from tunemeter.shop import cart, receipts
 from tunemeter.shop import exceptions as shop_errors
+from tunemeter.shop.cards import cards_enabled
 from tunemeter.shop.forms import BuyForm, CartAddForm, CartItemForm, GiftCodeForm, TopUpForm
 from tunemeter.shop.models import Order
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
@@ -267,7 +268,9 @@ def checkout_buy(request: HttpRequest, quote_id) -> HttpResponse:
 # ---------------------------------------------------------------- balance and orders
 
 
-def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=None) -> dict:
+def balance_context(
+    request: HttpRequest, topup: TopUpForm | None = None, gift=None, card=None
+) -> dict:
     currency = settings.STORE_CURRENCY
     if topup is None:
         initial = {"key": uuid.uuid4().hex}
@@ -284,6 +287,10 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
         "demo_payments": settings.DEMO_PAYMENTS,
         "demo_max_minor": settings.DEMO_MAX_DEPOSIT_MINOR,
         "topup_form": topup,
+        "card_payments": cards_enabled(),
+        "card_form": card or TopUpForm(initial={"key": uuid.uuid4().hex}, auto_id="card_%s"),
+        "card_min_minor": settings.STRIPE_MIN_TOPUP_MINOR,
+        "card_max_minor": settings.STRIPE_MAX_TOPUP_MINOR,
         "gift_form": gift or GiftCodeForm(),
         "next": safe_next(request, ""),
     }
@@ -292,7 +299,7 @@ def _balance_context(request: HttpRequest, topup: TopUpForm | None = None, gift=
 @login_required
 @require_safe
 def balance(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/balance.html", _balance_context(request))
+    return render(request, "shop/balance.html", balance_context(request))
 
 
 @login_required
@@ -320,7 +327,7 @@ def balance_topup(request: HttpRequest) -> HttpResponse:
                 % {"amount": money_display(form.amount_minor)},
             )
             return redirect(safe_next(request, reverse("shop:balance")))
-    return render(request, "shop/balance.html", _balance_context(request, topup=form), status=400)
+    return render(request, "shop/balance.html", balance_context(request, topup=form), status=400)
 
 
 @login_required
@@ -340,7 +347,7 @@ def balance_gift(request: HttpRequest) -> HttpResponse:
                 % {"amount": money_display(now_minor)},
             )
             return redirect(safe_next(request, reverse("shop:balance")))
-    return render(request, "shop/balance.html", _balance_context(request, gift=form), status=400)
+    return render(request, "shop/balance.html", balance_context(request, gift=form), status=400)
 
 
 @login_required
