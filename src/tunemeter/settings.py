@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tunemeter.observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,6 +205,51 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
 STORAGE_DIR = Path(os.environ.get("TUNEMETER_STORAGE_DIR", DATA_DIR / "storage")).resolve()
+# Stored files and folders: modes (octal) and an optional group, so that nginx (another
+# user) can read cached renditions it is handed. 0o640 with a group nginx is in is tighter.
+STORAGE_FILE_MODE = int(os.environ.get("TUNEMETER_STORAGE_FILE_MODE", "644"), 8)
+STORAGE_DIR_MODE = int(os.environ.get("TUNEMETER_STORAGE_DIR_MODE", "755"), 8)
+STORAGE_GROUP = os.environ.get("TUNEMETER_STORAGE_GROUP", "")
+# Object storage: an S3-compatible bucket holds the objects when TUNEMETER_S3_BUCKET is
+# set; STORAGE_DIR is then this node's read-through cache and write staging area.
+S3 = (
+    {
+        "bucket": os.environ["TUNEMETER_S3_BUCKET"],
+        "endpoint_url": os.environ.get("TUNEMETER_S3_ENDPOINT_URL", ""),
+        "access_key_id": os.environ.get("TUNEMETER_S3_ACCESS_KEY_ID", ""),
+        "secret_access_key": os.environ.get("TUNEMETER_S3_SECRET_ACCESS_KEY", ""),
+        "region": os.environ.get("TUNEMETER_S3_REGION", ""),
+        "prefix": os.environ.get("TUNEMETER_S3_PREFIX", ""),
+        "presign_seconds": _env_int("TUNEMETER_S3_PRESIGN_SECONDS", 300),
+    }
+    if os.environ.get("TUNEMETER_S3_BUCKET")
+    else None
+)
+# Downloads of renditions kept in S3: "store" (the store or nginx sends this node's
+# cached copy, with the store's sha256 ETag) or "presigned" (a redirect to the bucket).
+S3_DOWNLOADS = os.environ.get("TUNEMETER_S3_DOWNLOADS", "store")
+
+# Redis: cross-node download/encoder slots and single-flight locks when REDIS_URL is set
+# (in-process otherwise). Celery's broker: CELERY_BROKER_URL, else REDIS_URL; with
+# neither, jobs run in-process in a background thread, so `make run` needs nothing.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+# Jobs are acknowledged after they ran: a worker killed mid-job leaves the job queued.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the store's log format (plain or JSON)
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _env_int("TUNEMETER_JOB_VISIBILITY_SECONDS", 3600)
+}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TUNEMETER_JOB_QUEUE", "tunemeter")
+# "" picks: celery with a broker, else a background thread; "inline" runs jobs at once.
+JOBS_MODE = os.environ.get("TUNEMETER_JOBS_MODE", "")
+# After an import, size every new track in every format in the background (buyers never
+# wait for an estimate at quote time).
+ESTIMATES_AFTER_IMPORT = _env_bool("TUNEMETER_ESTIMATES_AFTER_IMPORT", True)
 
 # Import limits: a file past any of these is refused at probe, before decoding.
 IMPORT_MAX_SECONDS = _env_int("TUNEMETER_IMPORT_MAX_SECONDS", 4 * 3600)
@@ -235,14 +281,36 @@ LINK_TTL_SECONDS = _env_int("TUNEMETER_LINK_TTL_SECONDS", 24 * 3600)
 MAX_DOWNLOADS_PER_CUSTOMER = _env_int("TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER", 4)
 ACCEL_REDIRECT = os.environ.get("TUNEMETER_ACCEL_REDIRECT", "")
 
+# /metrics: a bearer token Prometheus sends; without one, only direct loopback clients.
+METRICS_TOKEN = os.environ.get("TUNEMETER_METRICS_TOKEN", "")
+
+# Logs: "plain" lines or "json" lines (one object per record, with the request id);
+# download tokens in logged URLs are shortened either way.
+LOG_FORMAT = os.environ.get("TUNEMETER_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "tunemeter.observability.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "tunemeter.observability.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "tunemeter.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain",
+            "filters": ["context"],
+        }
+    },
     "loggers": {
         # Server errors with their tracebacks, whatever DEBUG says.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "tunemeter": {
             "handlers": ["console"],
             "level": os.environ.get("TUNEMETER_LOG_LEVEL", "INFO"),

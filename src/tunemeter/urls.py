@@ -6,8 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tunemeter.api.routes import api
+from tunemeter.observability import views as observability
 
 urlpatterns = [
+    path("healthz", observability.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("tunemeter.customers.urls")),

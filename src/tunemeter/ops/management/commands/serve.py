@@ -29,6 +29,7 @@ class Command(BaseCommand):
             port=port,
             workers=workers,
             log_level="info",
+            log_config=None,  # the store's LOGGING: request ids, JSON lines, tokens cut
             proxy_headers=True,
             lifespan="off",
         )
