@@ -51,6 +51,7 @@ class S3Backend:
             client = boto3.session.Session().client(
                 "s3",
                 config=Config(
+                    signature_version="s3v4",
                     s3={"addressing_style": "path"},
                     retries={"max_attempts": 3, "mode": "standard"},
                     connect_timeout=5,

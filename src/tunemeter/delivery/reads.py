@@ -106,3 +106,25 @@ def release_representation(
 def is_cached(job: RenderJob) -> bool:
     """Return True when the rendition is in the cache (so nginx can send it)."""
     return storage.storage_path(job.relpath).exists()
+
+
+def presigned_location(job: RenderJob) -> tuple[str, str] | None:
+    """Return (short-lived bucket URL, sha256) of a stored rendition, when downloads go there.
+
+    Only with S3 and S3_DOWNLOADS="presigned", and only for a rendition recorded and
+    present in the bucket; the bucket then serves Range and the store's file name.
+    """
+    if not settings.S3 or settings.S3_DOWNLOADS != "presigned":
+        return None
+    record = rendition_recorded(key=job.key)
+    backend = storage.backend()
+    if record is None or not backend.exists(job.relpath):
+        return None
+    from tunemeter.delivery.responses import content_disposition
+
+    url = backend.presigned_url(
+        job.relpath,
+        filename_header=content_disposition(job_filename(job)),
+        content_type=job.fmt.mime_type,
+    )
+    return url, record.sha256

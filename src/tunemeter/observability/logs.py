@@ -12,7 +12,7 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 
 # Signed link tokens (delivery) and API bearer tokens: keep a prefix to match log lines.
 _TOKEN_IN_PATH = re.compile(r"(/download/[a-z]/)([A-Za-z0-9_\-:.]{8})[A-Za-z0-9_\-:.]+")
-_TOKEN_IN_QUERY = re.compile(r"((?:token|key|signature)=)([A-Za-z0-9_\-]{4})[A-Za-z0-9_\-.%]+")
+_TOKEN_IN_QUERY = re.compile(r"([?&](?:token|key|signature)=)([A-Za-z0-9_\-]{4})[A-Za-z0-9_\-.%]+")
 _BEARER = re.compile(r"(Bearer\s+)([A-Za-z0-9_\-.]{4})[A-Za-z0-9_\-.]+", re.IGNORECASE)
 
 
