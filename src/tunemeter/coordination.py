@@ -22,7 +22,7 @@ from typing import Protocol
 from django.conf import settings
 
 SLOT_TTL_SECONDS = 6 * 3600  # a download longer than this loses its slot
-LOCK_TTL_SECONDS = 30  # renewed while the encode runs
+LOCK_TTL_SECONDS = 30  # renewed while the encode runs; a dead node's lock lapses after it
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -101,9 +101,10 @@ class LocalLock:
 class RedisLock:
     """A Redis lock with a random token, renewed by a thread while held, and a fence."""
 
-    def __init__(self, client, name: str, ttl_seconds: int = LOCK_TTL_SECONDS) -> None:
+    def __init__(self, client, name: str, ttl_seconds: float = LOCK_TTL_SECONDS) -> None:
         self._client, self.name = client, f"tunemeter:lock:{name}"
-        self._token, self._ttl_ms, self.fence = secrets.token_hex(16), ttl_seconds * 1000, 0
+        self._token, self._ttl_ms = secrets.token_hex(16), int(ttl_seconds * 1000)
+        self.fence = 0
         self._stop = threading.Event()
 
     def acquire(self) -> bool:
@@ -135,7 +136,9 @@ class RedisLock:
 def encode_lock(key: str) -> Lock:
     """Return the single-flight lock of one rendition's encode (across nodes with Redis)."""
     client = redis_client()
-    return RedisLock(client, f"encode:{key}") if client else LocalLock(f"encode:{key}")
+    if client is None:
+        return LocalLock(f"encode:{key}")
+    return RedisLock(client, f"encode:{key}", settings.ENCODE_LOCK_TTL_SECONDS)
 
 
 class Slots(Protocol):

@@ -234,6 +234,8 @@ S3_DOWNLOADS = os.environ.get("TUNEMETER_S3_DOWNLOADS", "store")
 # neither, jobs run in-process in a background thread, so `make run` needs nothing.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+# A cross-node encode lock lapses this long after its node died (renewed while alive).
+ENCODE_LOCK_TTL_SECONDS = _env_int("TUNEMETER_ENCODE_LOCK_TTL_SECONDS", 30)
 # Jobs are acknowledged after they ran: a worker killed mid-job leaves the job queued.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -241,8 +243,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the store's log format (plain or JSON)
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A job a dead worker took is handed to another after this long (longer than any job:
+# a slower one runs twice, which jobs tolerate); unacked jobs are looked for every 10 s.
+_JOB_VISIBILITY_SECONDS = _env_int("TUNEMETER_JOB_VISIBILITY_SECONDS", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": _env_int("TUNEMETER_JOB_VISIBILITY_SECONDS", 3600)
+    "visibility_timeout": _JOB_VISIBILITY_SECONDS,
+    "unacked_restore_interval": min(10, _JOB_VISIBILITY_SECONDS),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TUNEMETER_JOB_QUEUE", "tunemeter")
 # "" picks: celery with a broker, else a background thread; "inline" runs jobs at once.
