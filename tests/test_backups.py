@@ -1,4 +1,4 @@
-"""Test the restore drill: backup → wipe → restore gives an identical ledger and verified objects."""
+"""Test the restore drill: backup, wipe, restore: an identical ledger, every object verified."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.delivery.conftest import purchase  # noqa: F401
-from tests.shop.factories import customer  # noqa: F401
+from tests.delivery.conftest import purchase  # noqa: F401 - the fixture
 from tunemeter import storage
 from tunemeter.backups import file_sha256
 from tunemeter.ledger.models import Account, Entry, Transfer
@@ -61,13 +60,9 @@ def where(request):
 
 
 def test_restore_drill_gives_an_identical_ledger_and_verifies_every_object(
-    where,
-    ledger_db,
-    purchase,
-    tmp_path,
-    capsys,  # noqa: F811
+    where, ledger_db, request, tmp_path, capsys
 ):
-    _, _, order = purchase
+    _, _, order = request.getfixturevalue("purchase")
     make_rendition(order)
     before = ledger_snapshot()
     objects = dict(storage.objects_list())
@@ -100,7 +95,8 @@ def test_restore_drill_gives_an_identical_ledger_and_verifies_every_object(
     assert storage.storage_local(master).read_bytes() != b"bit rot"
 
 
-def test_a_damaged_backup_is_refused_or_reported(ledger_db, purchase, tmp_path):  # noqa: F811
+def test_a_damaged_backup_is_refused_or_reported(ledger_db, request, tmp_path):
+    request.getfixturevalue("purchase")
     call_command("backup", str(tmp_path / "bk"))
     db_file = next((tmp_path / "bk").glob("database.*"))
     with pytest.raises(SystemExit) as exit_info:
