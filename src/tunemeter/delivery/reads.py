@@ -103,6 +103,12 @@ def release_representation(
     )
 
 
+def rendition_etag(job: RenderJob) -> str | None:
+    """Return the strong ETag of a recorded rendition: its sha256, quoted."""
+    record = rendition_recorded(key=job.key)
+    return f'"{record.sha256}"' if record else None
+
+
 def is_cached(job: RenderJob) -> bool:
     """Return True when the rendition is in the cache (so nginx can send it)."""
     return storage.storage_path(job.relpath).exists()

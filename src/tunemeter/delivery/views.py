@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tunemeter.delivery import exceptions, limits, links, logbook, names, reads, selectors
 from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
+from tunemeter.delivery.ranges import none_match
 from tunemeter.delivery.responses import respond
 from tunemeter.httputil import content_disposition, too_many_requests
 from tunemeter.library.models import Entitlement
@@ -87,6 +88,16 @@ def track_download(request: HttpRequest, token: str, filename: str) -> HttpRespo
         response = HttpResponse(content_type=job.fmt.mime_type)
         response["X-Accel-Redirect"] = settings.ACCEL_REDIRECT + job.relpath
         response["Content-Disposition"] = content_disposition(names.job_filename(job))
+        response["Cache-Control"] = "private, no-transform"
+        if (etag := reads.rendition_etag(job)) is not None:
+            # nginx passes it on (docs/nginx.conf) and compares If-Range with it; the
+            # store answers If-None-Match itself, as nginx's 304 check runs too early
+            # to see it (RFC 9110 §13.1.2).
+            response["ETag"] = etag
+            if none_match(request.headers.get("If-None-Match"), etag):
+                response = HttpResponse(status=304)
+                response["ETag"], response["Cache-Control"] = etag, "private, no-transform"
+                return response
         logbook.log_download(
             **record, handed_to_proxy=True, completed=True, finished_at=timezone.now()
         )
