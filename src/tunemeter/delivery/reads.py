@@ -11,6 +11,7 @@ from tunemeter.delivery.exceptions import DownloadDenied, NotFound
 from tunemeter.delivery.links import Link
 from tunemeter.delivery.names import job_filename, safe_filename
 from tunemeter.delivery.responses import Representation
+from tunemeter.httputil import content_disposition
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.models import Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
@@ -126,8 +127,6 @@ def presigned_location(job: RenderJob) -> tuple[str, str] | None:
     backend = storage.backend()
     if record is None or not backend.exists(job.relpath):
         return None
-    from tunemeter.delivery.responses import content_disposition
-
     url = backend.presigned_url(
         job.relpath,
         filename_header=content_disposition(job_filename(job)),
