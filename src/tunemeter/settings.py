@@ -60,6 +60,19 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("TUNEMETER_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
+# Behind TLS (nginx terminating HTTPS, docs/deploy.md): secure cookies, HSTS, redirect to
+# https, and the proxy's X-Forwarded-Proto trusted. /healthz and /metrics stay reachable
+# over plain HTTP on loopback for probes.
+HTTPS = _env_bool("TUNEMETER_HTTPS")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _env_int("TUNEMETER_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TUNEMETER_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("TUNEMETER_HSTS_PRELOAD")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
