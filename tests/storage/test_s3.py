@@ -124,3 +124,31 @@ def test_presigned_downloads_keep_range_and_file_name(s3, asgi_server, purchase,
 
 def s3_endpoint(backend) -> str:
     return backend._options["endpoint_url"]
+
+
+def test_with_the_s3_server_down_a_download_fails_whole_and_succeeds_once_it_is_back(
+    s3, s3_server, asgi_server, purchase
+):
+    """Never a short 200: an object this node must read through is fetched whole first."""
+    import time
+
+    buyer, _, _ = purchase
+    url, entitlement = first_track_url(asgi_server, buyer)
+    _, _, first = get(url)
+    job = render_job(track_id=entitlement.track_id, format_id="wav")
+    for _ in range(100):
+        if job.relpath in keys(s3, "renditions"):
+            break
+        time.sleep(0.05)
+    storage.storage_path(job.relpath).unlink()  # only the bucket has it now
+    s3_server.stop()
+    try:
+        status, _, body = get(url)
+        assert status >= 500 and body != first
+        assert not storage.storage_path(job.relpath).exists()  # no partial local copy
+    finally:
+        s3_server.restart()
+    status, _, again = get(url)
+    assert status == 200 and again == first
+    status, _, rest = get(url, {"Range": f"bytes={len(first) // 2}-"})
+    assert status == 206 and first[: len(first) // 2] + rest == first
