@@ -55,7 +55,7 @@ LINKS = """
 import json, sys
 import django
 django.setup()
-from tunemeter.delivery.services import track_link
+from tunemeter.delivery.links import track_link
 from tunemeter.library.models import Entitlement
 rows = Entitlement.objects.filter(format_id=sys.argv[1]).order_by("pk")
 print(json.dumps([track_link(e) for e in rows]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
