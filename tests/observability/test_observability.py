@@ -118,3 +118,22 @@ def test_json_lines_carry_the_request_id_and_redacted_message():
 def test_redact_leaves_ordinary_key_value_context_alone():
     assert redact("s3 put key=renditions/ab/cd/x.wav") == "s3 put key=renditions/ab/cd/x.wav"
     assert "Bearer abcd…" in redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_and_refunds_are_counted_once_committed(ledger_db, settings):
+    settings.DEMO_PAYMENTS = True
+    from tests.shop.factories import customer, fund, tracks
+    from tunemeter.observability import metrics
+    from tunemeter.pricing.services import quote_create
+    from tunemeter.shop.services import order_place, order_refund
+
+    orders, refunds = metrics.ORDERS._value.get(), metrics.REFUNDS._value.get()
+    buyer, staff = customer(), customer(staff=True)
+    fund(buyer, 1_000)
+    quote = quote_create(customer=buyer, items=[(tracks(1)[0], "wav")])
+    order = order_place(customer=buyer, quote=quote, idempotency_key="m1")
+    order_place(customer=buyer, quote=quote, idempotency_key="m1")  # a replay: no new order
+    order_refund(order=order, staff=staff, reason="test")
+    assert metrics.ORDERS._value.get() == orders + 1
+    assert metrics.REFUNDS._value.get() == refunds + 1
