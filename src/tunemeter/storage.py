@@ -23,6 +23,8 @@ from typing import BinaryIO, Protocol
 
 from django.conf import settings
 
+from tunemeter.storage_s3 import S3Backend
+
 logger = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".tmp-"
@@ -91,8 +93,6 @@ class LocalBackend:
 def _backend_for(config: tuple) -> Backend:
     if not config:
         return LocalBackend()
-    from tunemeter.storage_s3 import S3Backend
-
     return S3Backend(**dict(config))
 
 

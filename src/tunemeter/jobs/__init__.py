@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils.module_loading import autodiscover_modules
 
+from tunemeter.observability import metrics
+
 logger = logging.getLogger(__name__)
 
 _registry: dict[str, Callable[..., object]] = {}
@@ -53,7 +55,6 @@ def job(name: str, *, max_retries: int = 5) -> Callable[[Callable], Callable]:
 
 def _instrumented(name: str, fn: Callable) -> Callable:
     """Wrap fn to log, count and time each run."""
-    from tunemeter.observability import metrics
 
     def run(**kwargs):
         started = time.perf_counter()

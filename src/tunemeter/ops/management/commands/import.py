@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from tunemeter.catalog.importing.pipeline import import_run
+from tunemeter.jobs import job_enqueue, jobs_drain, jobs_mode
 from tunemeter.ops.management.reporting import loudness_phase, print_report
 
 
@@ -78,8 +79,6 @@ class Command(BaseCommand):
 
     def _estimates(self, console: Console) -> None:
         """Size every format ahead of buyers: queued for a worker, or here in the background."""
-        from tunemeter.jobs import job_enqueue, jobs_drain, jobs_mode
-
         job_enqueue("transcoding.estimates")
         if jobs_mode() == "celery":
             console.print("size estimates queued for the workers", highlight=False)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from tunemeter import jobs
+from tunemeter.jobs.celery import app
+
 
 class Command(BaseCommand):
     help = "Run a background-job worker (Celery; needs CELERY_BROKER_URL or REDIS_URL)."
@@ -21,9 +24,6 @@ class Command(BaseCommand):
                 "inside `tunemeter serve` and no worker is needed",
                 returncode=2,
             )
-        from tunemeter import jobs
-        from tunemeter.jobs.celery import app
-
         jobs.jobs_discover()  # the registry, before the worker forks
         argv = [
             "worker",
