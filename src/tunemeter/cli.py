@@ -8,6 +8,9 @@ import sys
 # The store's own commands, shown first in `tunemeter --help`.
 COMMANDS = {
     "serve": "serve the store over HTTP (ASGI, uvicorn)",
+    "worker": "run background jobs (Celery; needs REDIS_URL or CELERY_BROKER_URL)",
+    "backup": "back up the database and every stored object: tunemeter backup DEST",
+    "restore": "restore a backup and verify every object: tunemeter restore SRC --yes",
     "import": "import lossless masters from a folder: tunemeter import PATH [--dry-run]",
     "demo": "generate the demo catalog (original music) and import it",
     "reindex": "rebuild the catalog search index",

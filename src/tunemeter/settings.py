@@ -60,17 +60,20 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("TUNEMETER_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
-# Behind TLS (production): set these from the environment. TUNEMETER_HTTPS=1 turns on
-# secure cookies, the HTTPS redirect and HSTS (a year unless TUNEMETER_HSTS_SECONDS says
-# otherwise); TUNEMETER_PROXY_SSL_HEADER names the header a trusted proxy sets
-# ("X-Forwarded-Proto").
+# Behind TLS (production, docs/deploy.md): set these from the environment.
+# TUNEMETER_HTTPS=1 turns on secure cookies, the HTTPS redirect and HSTS (a year unless
+# TUNEMETER_HSTS_SECONDS says otherwise), and trusts the header a proxy terminating TLS
+# sets, TUNEMETER_PROXY_SSL_HEADER (X-Forwarded-Proto by default, behind HTTPS): without
+# it the redirect would loop. /healthz and /metrics stay reachable over plain HTTP for probes.
 HTTPS = _env_bool("TUNEMETER_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("TUNEMETER_SECURE_COOKIES", HTTPS)
 SECURE_SSL_REDIRECT = _env_bool("TUNEMETER_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = _env_int("TUNEMETER_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("TUNEMETER_HSTS_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = _env_bool("TUNEMETER_HSTS_PRELOAD")
-if _proxy_header := os.environ.get("TUNEMETER_PROXY_SSL_HEADER", "").strip():
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+_proxy_default = "X-Forwarded-Proto" if HTTPS else ""
+if _proxy_header := os.environ.get("TUNEMETER_PROXY_SSL_HEADER", _proxy_default).strip():
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -105,6 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tunemeter.observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A CSP on every response; inline blocks allowed by hash, never 'unsafe-inline'.
     "tunemeter.csp.ContentSecurityPolicyMiddleware",
@@ -242,6 +246,58 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
 STORAGE_DIR = Path(os.environ.get("TUNEMETER_STORAGE_DIR", DATA_DIR / "storage")).resolve()
+# Stored files and folders: modes (octal) and an optional group, so that nginx (another
+# user) can read cached renditions it is handed. 0o640 with a group nginx is in is tighter.
+STORAGE_FILE_MODE = int(os.environ.get("TUNEMETER_STORAGE_FILE_MODE", "644"), 8)
+STORAGE_DIR_MODE = int(os.environ.get("TUNEMETER_STORAGE_DIR_MODE", "755"), 8)
+STORAGE_GROUP = os.environ.get("TUNEMETER_STORAGE_GROUP", "")
+# Object storage: an S3-compatible bucket holds the objects when TUNEMETER_S3_BUCKET is
+# set; STORAGE_DIR is then this node's read-through cache and write staging area.
+S3 = (
+    {
+        "bucket": os.environ["TUNEMETER_S3_BUCKET"],
+        "endpoint_url": os.environ.get("TUNEMETER_S3_ENDPOINT_URL", ""),
+        "access_key_id": os.environ.get("TUNEMETER_S3_ACCESS_KEY_ID", ""),
+        "secret_access_key": os.environ.get("TUNEMETER_S3_SECRET_ACCESS_KEY", ""),
+        "region": os.environ.get("TUNEMETER_S3_REGION", ""),
+        "prefix": os.environ.get("TUNEMETER_S3_PREFIX", ""),
+        "presign_seconds": _env_int("TUNEMETER_S3_PRESIGN_SECONDS", 300),
+    }
+    if os.environ.get("TUNEMETER_S3_BUCKET")
+    else None
+)
+# Downloads of renditions kept in S3: "store" (the store or nginx sends this node's
+# cached copy, with the store's sha256 ETag) or "presigned" (a redirect to the bucket).
+S3_DOWNLOADS = os.environ.get("TUNEMETER_S3_DOWNLOADS", "store")
+
+# Redis: cross-node download/encoder slots and single-flight locks when REDIS_URL is set
+# (in-process otherwise). Celery's broker: CELERY_BROKER_URL, else REDIS_URL; with
+# neither, jobs run in-process in a background thread, so `make run` needs nothing.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+# A cross-node encode lock lapses this long after its node died (renewed while alive).
+ENCODE_LOCK_TTL_SECONDS = _env_int("TUNEMETER_ENCODE_LOCK_TTL_SECONDS", 30)
+# Jobs are acknowledged after they ran: a worker killed mid-job leaves the job queued.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the store's log format (plain or JSON)
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A job a dead worker took is handed to another after this long (longer than any job:
+# a slower one runs twice, which jobs tolerate); unacked jobs are looked for every 10 s.
+_JOB_VISIBILITY_SECONDS = _env_int("TUNEMETER_JOB_VISIBILITY_SECONDS", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _JOB_VISIBILITY_SECONDS,
+    "unacked_restore_interval": min(10, _JOB_VISIBILITY_SECONDS),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TUNEMETER_JOB_QUEUE", "tunemeter")
+# "" picks: celery with a broker, else a background thread; "inline" runs jobs at once.
+JOBS_MODE = os.environ.get("TUNEMETER_JOBS_MODE", "")
+# After an import, size every new track in every format in the background (buyers never
+# wait for an estimate at quote time).
+ESTIMATES_AFTER_IMPORT = _env_bool("TUNEMETER_ESTIMATES_AFTER_IMPORT", True)
 
 # Import limits: a file past any of these is refused at probe, before decoding.
 IMPORT_MAX_SECONDS = _env_int("TUNEMETER_IMPORT_MAX_SECONDS", 4 * 3600)
@@ -298,22 +354,41 @@ LINK_TTL_SECONDS = _env_int("TUNEMETER_LINK_TTL_SECONDS", 24 * 3600)
 MAX_DOWNLOADS_PER_CUSTOMER = _env_int("TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER", 4)
 # Where those slots are counted: in this process by default (see delivery/limits.py).
 DOWNLOAD_SLOTS_BACKEND = os.environ.get(
-    "TUNEMETER_DOWNLOAD_SLOTS_BACKEND", "tunemeter.delivery.limits.LocalSlots"
+    "TUNEMETER_DOWNLOAD_SLOTS_BACKEND", "tunemeter.delivery.limits.CoordinatedSlots"
 )
 ACCEL_REDIRECT = os.environ.get("TUNEMETER_ACCEL_REDIRECT", "")
 
+# /metrics: a bearer token Prometheus sends; without one, only direct loopback clients.
+METRICS_TOKEN = os.environ.get("TUNEMETER_METRICS_TOKEN", "")
+
+# Logs: "plain" lines or "json" lines (one object per record, with the request id);
+# download tokens in logged URLs are shortened either way.
+LOG_FORMAT = os.environ.get("TUNEMETER_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Download tokens are cut to 8 characters in every log line.
-    "filters": {"links": {"()": "tunemeter.delivery.logfilter.LinkRedactingFilter"}},
+    # Request ids on every line; download and bearer tokens cut short in every log line.
+    "filters": {"context": {"()": "tunemeter.observability.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "tunemeter.observability.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "tunemeter.observability.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["links"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain",
+            "filters": ["context"],
+        }
     },
     "loggers": {
         # Server errors with their tracebacks, whatever DEBUG says.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "tunemeter": {
             "handlers": ["console"],
             "level": os.environ.get("TUNEMETER_LOG_LEVEL", "INFO"),

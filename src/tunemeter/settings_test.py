@@ -22,6 +22,11 @@ else:
     # A file, not SQLite's shared-cache memory database: concurrency tests need real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
+# Jobs run at once, in the caller, unless a test asks for a worker; no estimates of every
+# format after each test import (tests of that job ask for it).
+JOBS_MODE = os.environ.get("TUNEMETER_JOBS_MODE", "inline")
+ESTIMATES_AFTER_IMPORT = False
+
 # Fast hashing in tests, except where a test asks for Argon2 explicitly.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -1,20 +1,35 @@
-"""Write files into the store's content-addressed storage, atomically."""
+"""Store the store's objects (masters, covers, renditions): one interface, local or S3.
+
+The local folder (`STORAGE_DIR`) is always there: with no object storage configured
+it holds every object; with S3 (`TUNEMETER_S3_*`) it is the node's read-through cache
+and write staging area, and the bucket holds the objects. A write is staged in a
+temp file, fsynced, published to the backend (for S3 a multipart upload completed
+only once the whole file is there), and only then renamed under its final name, so
+a crash or failed encode never leaves anything under a final name or key.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import grp
 import hashlib
+import logging
 import os
 import re
 import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.conf import settings
+
+from tunemeter.storage_s3 import S3Backend
+
+logger = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".tmp-"
 # A temp file without an owner in its name (written before owners were recorded) is
@@ -61,6 +76,78 @@ def temp_owner_alive(name: str) -> bool:
     return now is not None and (now == -1 or started == 0 or now == started)
 
 
+class Backend(Protocol):
+    """Where objects live beyond this node's folder (nothing for the local backend)."""
+
+    name: str
+
+    def publish(self, relpath: str, path: Path) -> None:
+        """Make the complete file at path the object relpath (atomically)."""
+
+    def fetch(self, relpath: str, out: BinaryIO) -> None:
+        """Write the object's bytes to out; raise FileNotFoundError when there is none."""
+
+    def exists(self, relpath: str) -> bool:
+        """Return True when the object exists in the backend."""
+
+    def delete(self, relpath: str) -> None:
+        """Delete the object (no error when it is absent)."""
+
+    def keys(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        """Yield (relpath, size_bytes) of every object under prefix."""
+
+    def check(self) -> None:
+        """Raise when the backend cannot be reached (health check)."""
+
+
+class LocalBackend:
+    """Objects are the files under STORAGE_DIR: publishing is the rename itself."""
+
+    name = "local"
+
+    def publish(self, relpath: str, path: Path) -> None:
+        """Do nothing: the caller's rename publishes the file."""
+
+    def fetch(self, relpath: str, out: BinaryIO) -> None:
+        """Raise FileNotFoundError: a local object that is not on disk does not exist."""
+        raise FileNotFoundError(relpath)
+
+    def exists(self, relpath: str) -> bool:
+        """Return True when the file is on disk."""
+        return storage_path(relpath).exists()
+
+    def delete(self, relpath: str) -> None:
+        """Delete the file (the local copy is the object)."""
+        storage_path(relpath).unlink(missing_ok=True)
+
+    def keys(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        """Yield every stored file (temp files and dot files excluded)."""
+        root = storage_root()
+        for path in sorted((root / prefix).rglob("*") if (root / prefix).exists() else []):
+            if path.is_file() and not path.name.startswith("."):
+                with contextlib.suppress(FileNotFoundError):
+                    yield path.relative_to(root).as_posix(), path.stat().st_size
+
+    def check(self) -> None:
+        """Raise when the storage folder is not writable."""
+        root = storage_root()
+        if not os.access(root, os.W_OK):
+            raise OSError(f"storage folder not writable: {root}")
+
+
+@functools.cache
+def _backend_for(config: tuple) -> Backend:
+    if not config:
+        return LocalBackend()
+    return S3Backend(**dict(config))
+
+
+def backend() -> Backend:
+    """Return the configured backend: S3 when settings.S3 is set, else the local folder."""
+    s3 = getattr(settings, "S3", None)
+    return _backend_for(tuple(sorted(s3.items())) if s3 else ())
+
+
 def storage_root() -> Path:
     """Return the storage root directory (created on first use)."""
     root = Path(settings.STORAGE_DIR)
@@ -74,7 +161,7 @@ def content_relpath(kind: str, sha256: str, ext: str) -> str:
 
 
 def storage_path(relpath: str) -> Path:
-    """Return the absolute path of a stored file, refusing paths that escape the root."""
+    """Return the absolute local path of an object, refusing paths that escape the root."""
     root = storage_root().resolve()
     path = (root / relpath).resolve()
     if root not in path.parents:
@@ -91,8 +178,66 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def dir_make(path: Path) -> None:
+    """Create path and its missing parents with STORAGE_DIR_MODE (nginx must traverse them)."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(made, settings.STORAGE_DIR_MODE)
+            _group_set(made)
+
+
+def file_mode_set(path: Path | int) -> None:
+    """Give a stored file STORAGE_FILE_MODE (and STORAGE_GROUP) so nginx can read it."""
+    if isinstance(path, int):
+        os.fchmod(path, settings.STORAGE_FILE_MODE)
+    else:
+        os.chmod(path, settings.STORAGE_FILE_MODE)
+    _group_set(path)
+
+
+def _group_set(path: Path | int) -> None:
+    """Hand the file or folder to STORAGE_GROUP (e.g. www-data), when one is set."""
+    if group := settings.STORAGE_GROUP:
+        gid = grp.getgrnam(group).gr_gid
+        if isinstance(path, int):
+            os.fchown(path, -1, gid)
+        else:
+            os.chown(path, -1, gid)
+
+
+def temp_create(final: Path) -> Path:
+    """Create an empty temp file beside final (readable by nginx once renamed)."""
+    dir_make(final.parent)
+    # The name carries its owner (host, pid, start time): only a dead owner's are swept.
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(), dir=final.parent)
+    try:
+        file_mode_set(fd)
+    finally:
+        os.close(fd)
+    return Path(name)
+
+
+def temp_publish(tmp: Path, relpath: str) -> Path:
+    """Publish a complete, fsynced temp file as the object relpath; return its local path.
+
+    The backend gets the object first (S3: a completed multipart upload), then the
+    local rename: a failure before either leaves nothing under the final name.
+    """
+    final = storage_path(relpath)
+    backend().publish(relpath, tmp)
+    os.replace(tmp, final)
+    fsync_dir(final.parent)
+    return final
+
+
 def _write_atomic(relpath: str, write: Callable[[BinaryIO], None]) -> Path:
-    """Write a file under relpath via temp file, fsync and rename; return the final path.
+    """Write an object via temp file, fsync, publish and rename; return the local path.
 
     A crash leaves at most a `.tmp-` file (swept at start-up), never a partial file
     under the final name. Content-addressed names make an existing file final already.
@@ -100,21 +245,17 @@ def _write_atomic(relpath: str, write: Callable[[BinaryIO], None]) -> Path:
     final = storage_path(relpath)
     if final.exists():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=final.parent)
-    tmp = Path(tmp_name)
+    tmp = temp_create(final)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with open(tmp, "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, final)
-        fsync_dir(final.parent)
+        return temp_publish(tmp, relpath)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    return final
 
 
 def store_copy(src: Path, relpath: str) -> Path:
@@ -130,6 +271,46 @@ def store_copy(src: Path, relpath: str) -> Path:
 def store_bytes(data: bytes, relpath: str) -> Path:
     """Write data into storage under relpath, atomically."""
     return _write_atomic(relpath, lambda out: out.write(data))
+
+
+def storage_local(relpath: str) -> Path:
+    """Return a local path holding the object, fetching it from the backend when missing.
+
+    Raises FileNotFoundError when the object exists nowhere. This is the read-through
+    cache encoders read masters from.
+    """
+    final = storage_path(relpath)
+    if final.exists():
+        return final
+    tmp = temp_create(final)
+    try:
+        with open(tmp, "wb") as out:
+            backend().fetch(relpath, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    logger.info("storage fetch path=%s backend=%s", relpath, backend().name)
+    return final
+
+
+def object_exists(relpath: str) -> bool:
+    """Return True when the object exists locally or in the backend."""
+    return storage_path(relpath).exists() or backend().exists(relpath)
+
+
+def object_delete(relpath: str) -> None:
+    """Delete an object everywhere: the backend and this node's copy."""
+    backend().delete(relpath)
+    storage_path(relpath).unlink(missing_ok=True)
+
+
+def objects_list(prefix: str = "") -> Iterator[tuple[str, int]]:
+    """Yield (relpath, size_bytes) of every stored object under prefix."""
+    yield from backend().keys(prefix)
 
 
 def sweep_temp_files() -> int:

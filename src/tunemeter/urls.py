@@ -8,8 +8,11 @@ from django.urls import include, path, re_path
 from tunemeter.api.routes import api
 from tunemeter.api.v1.app import api as api_v1
 from tunemeter.api.v1.views import not_found
+from tunemeter.observability import views as observability
 
 urlpatterns = [
+    path("healthz", observability.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("tunemeter.customers.urls")),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -108,8 +109,10 @@ def test_lru_eviction_keeps_the_budget_and_spares_files_being_read(track_factory
         paths.append(storage.storage_path(job.relpath))
     reading = iter(cache.open(render_job(track_id=track.pk, format_id="wav")))
     next(reading)
-    for i, path in enumerate(paths):  # wav least recently used, flac most
-        os.utime(path, (1000 + i, 1000 + i))
+    for i, format_id in enumerate(["wav", "aiff", "flac"]):  # wav least recently used, flac most
+        Rendition.objects.filter(key=render_job(track_id=track.pk, format_id=format_id).key).update(
+            used_at=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=i)
+        )
     wav, aiff, flac = (p.stat().st_size for p in paths)
     cache.max_bytes = wav + flac
     cache.evict()  # the wav is oldest but being read: the aiff goes instead
@@ -139,6 +142,24 @@ def test_eviction_keeps_a_free_space_floor_whatever_the_budget(monkeypatch):
     assert [p.exists() for p in paths] == [False, True]
     cache.min_free_bytes = 0
     assert cache.evict() == 0 and paths[1].exists()
+
+
+def test_reads_keep_the_cached_file_untouched_and_recency_goes_to_the_row(track_factory):
+    """Reads never touch the file: nginx's validators (Last-Modified, its ETag) stay put.
+
+    RFC 9110 §8.8.2: Last-Modified is when the representation last changed, not when
+    it was last read; recency for eviction lives in the Rendition row instead.
+    """
+    track = track_factory(seconds=1)
+    cache = RenditionCache(max_encodes=1, max_bytes=10**9)
+    job = render_job(track_id=track.pk, format_id="wav")
+    b"".join(cache.open(job))
+    path = storage.storage_path(job.relpath)
+    os.utime(path, (1000, 1000))
+    Rendition.objects.filter(key=job.key).update(used_at=None)
+    b"".join(cache.open(job))
+    assert path.stat().st_mtime == 1000
+    assert Rendition.objects.get(key=job.key).used_at is not None
 
 
 KILL_SCRIPT = """
@@ -208,10 +229,10 @@ def test_a_failed_encode_start_gives_its_slot_back(track_factory, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache_module.tempfile, "mkstemp", disk_full)
+    monkeypatch.setattr(storage.tempfile, "mkstemp", disk_full)
     with pytest.raises(OSError, match="No space"):
         cache.open(job)
-    monkeypatch.setattr(cache_module.tempfile, "mkstemp", real)
+    monkeypatch.setattr(storage.tempfile, "mkstemp", real)
     assert b"".join(cache.open(job))[:4] == b"RIFF"  # not EncoderBusy: the slot came back
 
 

@@ -29,10 +29,11 @@ def cover_embedded(*, relpath: str, data: bytes | None = None) -> bytes:
     """Return the cover to embed for the stored cover at relpath: itself if a JPEG within
     the bound, else a JPEG scaled to fit (made once, then read back)."""
     max_px = settings.COVER_EMBED_MAX_PX
-    bounded = storage.storage_path(_bounded_relpath(relpath, max_px))
-    if bounded.exists():
-        return bounded.read_bytes()
-    data = data if data is not None else storage.storage_path(relpath).read_bytes()
+    try:  # read through from object storage when this node has no copy
+        return storage.storage_local(_bounded_relpath(relpath, max_px)).read_bytes()
+    except FileNotFoundError:
+        pass
+    data = data if data is not None else storage.storage_local(relpath).read_bytes()
     with Image.open(io.BytesIO(data)) as img:
         if img.format == "JPEG" and max(img.size) <= max_px:
             return data

@@ -154,7 +154,7 @@ def _remove_if_empty(release: Release) -> set[int]:
 def master_storage_release(*, relpath: str) -> None:
     """Delete a stored master file that no master refers to any more."""
     if not Master.objects.filter(storage_path=relpath).exists():
-        storage.storage_path(relpath).unlink(missing_ok=True)
+        storage.object_delete(relpath)
         logger.info("stored master removed path=%s", relpath)
 
 

@@ -6,29 +6,28 @@ once, whatever happens next: the body ends, fails or is never started (a 304, 41
 the response's close() and to the body's end; releasing twice releases once.
 
 The backend is `settings.DOWNLOAD_SLOTS_BACKEND` (a dotted path to a `SlotBackend`
-subclass): the default counts in this process; a cross-node backend (Redis) only has
-to implement `_take` and `_give`.
+subclass). The default, `CoordinatedSlots`, counts across every node in Redis when
+one is configured (`tunemeter.coordination`), else in this process; `LocalSlots`
+always counts in this process.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections import Counter
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from tunemeter import coordination
 from tunemeter.delivery.exceptions import TooManyDownloads
-
-logger = logging.getLogger(__name__)
 
 
 class DownloadSlot:
     """One taken slot: release() (or leaving the `with` block) gives it back, once."""
 
-    def __init__(self, backend: SlotBackend, customer_id: int) -> None:
-        self._backend, self.customer_id = backend, customer_id
+    def __init__(self, give: Callable[[], None]) -> None:
+        self._give = give
         self._lock = threading.Lock()
         self.released = False
 
@@ -38,7 +37,7 @@ class DownloadSlot:
             if self.released:
                 return
             self.released = True
-        self._backend._give(self.customer_id)
+        self._give()
 
     def __enter__(self) -> DownloadSlot:
         return self
@@ -48,53 +47,42 @@ class DownloadSlot:
 
 
 class SlotBackend:
-    """Where slots are counted. Subclasses implement _take (atomic check-and-add) and _give."""
+    """Where slots are counted: a subclass says which counter (`coordination` slots)."""
+
+    kind = "download"
+
+    def counter(self) -> coordination.LocalSlots | coordination.RedisSlots:
+        """Return the counter slots are taken from."""
+        raise NotImplementedError
 
     def acquire(self, customer_id: int, *, limit: int | None = None) -> DownloadSlot:
         """Take one of the customer's slots; raise TooManyDownloads when all are taken."""
         limit = settings.MAX_DOWNLOADS_PER_CUSTOMER if limit is None else limit
-        if not self._take(customer_id, limit):
+        give = self.counter().take(self.kind, customer_id, limit)
+        if give is None:
             raise TooManyDownloads(f"at most {limit} downloads at once")
-        return DownloadSlot(self, customer_id)
+        return DownloadSlot(give)
 
     def in_use(self, customer_id: int) -> int:
         """Return how many slots the customer holds now."""
-        raise NotImplementedError
-
-    def _take(self, customer_id: int, limit: int) -> bool:
-        raise NotImplementedError
-
-    def _give(self, customer_id: int) -> None:
-        raise NotImplementedError
+        return self.counter().in_use(self.kind, customer_id)
 
 
 class LocalSlots(SlotBackend):
-    """Count slots in this process (one server process per store, the default)."""
+    """Count slots in this process only."""
 
     def __init__(self) -> None:
-        self._active: Counter[int] = Counter()
-        self._lock = threading.Lock()
+        self._slots = coordination.LocalSlots()
 
-    def in_use(self, customer_id: int) -> int:
-        with self._lock:
-            return self._active[customer_id]
+    def counter(self) -> coordination.LocalSlots:
+        return self._slots
 
-    def _take(self, customer_id: int, limit: int) -> bool:
-        with self._lock:
-            if self._active[customer_id] >= limit:
-                return False
-            self._active[customer_id] += 1
-            return True
 
-    def _give(self, customer_id: int) -> None:
-        with self._lock:
-            if self._active[customer_id] <= 0:
-                # Never below zero: a bug elsewhere must not grant extra slots.
-                logger.error("download slot released twice customer=%s", customer_id)
-                return
-            self._active[customer_id] -= 1
-            if not self._active[customer_id]:
-                del self._active[customer_id]
+class CoordinatedSlots(SlotBackend):
+    """Count slots across nodes in Redis when configured, else in this process."""
+
+    def counter(self) -> coordination.LocalSlots | coordination.RedisSlots:
+        return coordination.slots()
 
 
 _backend: SlotBackend | None = None

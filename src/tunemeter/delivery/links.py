@@ -6,7 +6,7 @@ Its payload is encrypted (an HMAC-SHA256 keystream under a key derived from
 SECRET_KEY, a random nonce per link) and then signed, so a link shows no customer,
 order or entitlement id; it carries a stamp of the owner's password hash, so
 changing the password revokes every link issued before. Log lines never show a
-whole token (delivery/logfilter.py).
+whole token (observability/logs.py).
 """
 
 from __future__ import annotations

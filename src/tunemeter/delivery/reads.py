@@ -6,6 +6,8 @@ import hmac
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.conf import settings
+
 from tunemeter import storage
 from tunemeter.catalog.models import Release
 from tunemeter.delivery import zips
@@ -13,6 +15,7 @@ from tunemeter.delivery.exceptions import DownloadDenied, NotFound
 from tunemeter.delivery.links import Link, link_owner_stamp
 from tunemeter.delivery.names import job_filename, safe_filename
 from tunemeter.delivery.responses import Representation
+from tunemeter.httputil import content_disposition
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.models import Order
 from tunemeter.transcoding.cache import RenditionStream, cache_get
@@ -155,6 +158,32 @@ def release_representation(
     )
 
 
+def rendition_etag(job: RenderJob) -> str | None:
+    """Return the strong ETag of a recorded rendition: its sha256, quoted."""
+    record = rendition_recorded(key=job.key)
+    return f'"{record.sha256}"' if record else None
+
+
 def is_cached(job: RenderJob) -> bool:
     """Return True when the rendition is in the cache (so nginx can send it)."""
     return storage.storage_path(job.relpath).exists()
+
+
+def presigned_location(job: RenderJob) -> tuple[str, str] | None:
+    """Return (short-lived bucket URL, sha256) of a stored rendition, when downloads go there.
+
+    Only with S3 and S3_DOWNLOADS="presigned", and only for a rendition recorded and
+    present in the bucket; the bucket then serves Range and the store's file name.
+    """
+    if not settings.S3 or settings.S3_DOWNLOADS != "presigned":
+        return None
+    record = rendition_recorded(key=job.key)
+    backend = storage.backend()
+    if record is None or not backend.exists(job.relpath):
+        return None
+    url = backend.presigned_url(
+        job.relpath,
+        filename_header=content_disposition(job_filename(job)),
+        content_type=job.fmt.mime_type,
+    )
+    return url, record.sha256

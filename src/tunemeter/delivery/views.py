@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tunemeter.delivery import exceptions, limits, links, logbook, names, reads, selectors
+from tunemeter.delivery import (
+    exceptions,
+    limits,
+    links,
+    logbook,
+    names,
+    preconditions,
+    reads,
+    selectors,
+)
 from tunemeter.delivery.links import LinkExpired, LinkInvalid, link_verify
 from tunemeter.delivery.responses import respond
 from tunemeter.httputil import content_disposition, too_many_requests
@@ -75,11 +84,31 @@ def track_download(request: HttpRequest, token: str, filename: str) -> HttpRespo
         what=names.job_filename(job),
         entitlement_id=entitlement.pk,
     )
+    if (found := reads.presigned_location(job)) is not None:
+        # The link is checked; the bucket sends the bytes (Range, the file name).
+        response = HttpResponse(status=302)
+        response["Location"], response["X-Content-SHA256"] = found
+        response["Cache-Control"] = "no-store"
+        logbook.log_download(
+            **record, handed_to_proxy=True, completed=True, finished_at=timezone.now()
+        )
+        return response
     if settings.ACCEL_REDIRECT and reads.is_cached(job):
         # Django checked the link; nginx sends the bytes (ranges, sendfile).
         response = HttpResponse(content_type=job.fmt.mime_type)
         response["X-Accel-Redirect"] = settings.ACCEL_REDIRECT + job.relpath
         response["Content-Disposition"] = content_disposition(names.job_filename(job))
+        response["Cache-Control"] = "private, no-transform"
+        if (etag := reads.rendition_etag(job)) is not None:
+            # nginx passes it on (docs/nginx.conf) and compares If-Range with it; the
+            # store answers If-None-Match itself, as nginx's 304 check runs too early
+            # to see it (RFC 9110 §13.1.2).
+            response["ETag"] = etag
+            outcome = preconditions.evaluate(request.headers, etag=etag, last_modified=None)
+            if outcome != preconditions.PROCEED:  # 304 or 412, RFC 9110 §13.2.2's order
+                response = HttpResponse(status=outcome)
+                response["ETag"], response["Cache-Control"] = etag, "private, no-transform"
+                return response
         logbook.log_download(
             **record, handed_to_proxy=True, completed=True, finished_at=timezone.now()
         )

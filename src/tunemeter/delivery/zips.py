@@ -69,7 +69,7 @@ class ZipPlan:
         self.cover = b""
         if release.cover_path:
             try:
-                self.cover = storage.storage_path(release.cover_path).read_bytes()
+                self.cover = storage.storage_local(release.cover_path).read_bytes()
             except FileNotFoundError:
                 self.cover = b""
         self.sized = all(size is not None for size in self.member_sizes_bytes)

@@ -17,6 +17,7 @@ from tunemeter.ledger.services import (
 )
 from tunemeter.library.selectors import owned_formats
 from tunemeter.library.services import entitlements_grant, entitlements_revoke
+from tunemeter.observability import metrics
 from tunemeter.pricing.exceptions import QuoteExpired
 from tunemeter.pricing.gate import sale_verdict
 from tunemeter.pricing.models import Quote, QuoteLine
@@ -135,6 +136,7 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
     royalties_accrue(order=order, lines=lines, territory=quote.territory, at=now, deals=deals)
     entitlements_grant(order=order, lines=[line for line in lines if not line.owned])
     logger.info("order placed id=%s customer=%s total=%d", order.pk, customer.pk, order.total_minor)
+    transaction.on_commit(metrics.ORDERS.inc)  # counted once it is real
     return order
 
 
@@ -160,4 +162,5 @@ def order_refund(*, order: Order, staff, reason: str) -> Order:
         order.status = Order.REFUNDED
         order.save(update_fields=["status"])
         logger.info("order refunded id=%s staff=%s", order.pk, staff.pk)
+        transaction.on_commit(metrics.REFUNDS.inc)
     return order

@@ -131,7 +131,7 @@ def cover(request: HttpRequest, release_id: int) -> FileResponse:
     if obj is None or not obj.cover_path:
         raise Http404("No cover")
     try:
-        handle = open(storage.storage_path(obj.cover_path), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = open(storage.storage_local(obj.cover_path), "rb")  # noqa: SIM115 - FileResponse closes it
     except FileNotFoundError as exc:
         raise Http404("No cover") from exc
     response = FileResponse(handle, content_type=obj.cover_mime)

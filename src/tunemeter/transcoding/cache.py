@@ -7,8 +7,12 @@ renamed under its final name (readers keep reading the same inode); if it fails,
 the temp file is deleted and every reader gets the error. At most MAX_ENCODES
 encoders run at once; past that `EncoderBusy` is raised at once.
 
-Single flight is per process: run one server process per cache directory (or put
-a shared lock in front) when scaling out.
+Single flight spans nodes when Redis is configured: an encode holds the rendition's
+lock (tunemeter.coordination); a request on another node waits, bounded, for the
+object to appear in storage and reads it through. With object storage (S3) the
+finished file is uploaded before it is renamed into place, so a final key or name
+only ever holds a complete rendition. Reads never touch the file (nginx's validators
+stay put); recency for eviction is kept in the Rendition row (`used_at`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import hashlib
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -28,8 +31,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
-from tunemeter import storage
+from tunemeter import coordination, storage
+from tunemeter.observability import metrics
 from tunemeter.transcoding.exceptions import EncoderBusy, RenderError
 from tunemeter.transcoding.render import render
 from tunemeter.transcoding.selectors import RenderJob
@@ -37,6 +42,10 @@ from tunemeter.transcoding.selectors import RenderJob
 logger = logging.getLogger(__name__)
 
 READ_CHUNK_BYTES = 1024 * 1024
+# Recency is written at most this often per rendition and process (a hit is a read).
+USED_AT_EVERY_SECONDS = 600
+# How long a request waits for another node's encode of the same rendition.
+REMOTE_ENCODE_WAIT_SECONDS = 300
 
 
 @dataclass
@@ -51,6 +60,7 @@ class Flight:
     done: bool = False
     error: BaseException | None = None
     sha256: str = ""
+    lock: object = None  # the cross-node encode lock, released when the encode ends
 
 
 class RenditionStream:
@@ -148,45 +158,90 @@ class RenditionCache:
         self._flights: dict[str, Flight] = {}
         self._reading: Counter[Path] = Counter()
         self._evict_lock = threading.Lock()
+        self._used: dict[str, float] = {}
         self.encodes_started = 0
 
     def open(self, job: RenderJob) -> RenditionStream:
         """Return a stream of the rendition: from the cache, a running encode, or a new one."""
         final = storage.storage_path(job.relpath)
-        with self._lock:
-            flight = self._flights.get(job.key)
-            if flight is None:
-                if final.exists():
-                    try:
-                        stream = RenditionStream(self, final, None)
-                        os.utime(final)  # recency for LRU eviction
-                    except FileNotFoundError:
-                        stream = None  # evicted just now: encode it again below
-                    if stream is not None:
-                        logger.debug("cache hit format=%s track=%s", job.fmt.id, job.track_id)
-                        return stream
-                if not self._slots.acquire(blocking=False):
-                    raise EncoderBusy(retry_after=5)
-                try:
-                    flight = self._start(job, final)
-                except BaseException:
-                    # Disk full, no thread: nothing runs, so nothing may hold the slot.
-                    self._slots.release()
-                    raise
-        return RenditionStream(self, final, flight)
+        deadline = time.monotonic() + REMOTE_ENCODE_WAIT_SECONDS
+        fetched = storage.backend().name == "local"  # nothing to read through
+        while True:
+            fetch = False
+            with self._lock:
+                flight = self._flights.get(job.key)
+                if flight is not None:
+                    return RenditionStream(self, final, flight)
+                stream = self._cached(final)
+                if stream is None and not fetched:
+                    fetch = True
+                elif stream is None:
+                    lock = coordination.encode_lock(job.key)
+                    if lock.acquire():
+                        if not self._slots.acquire(blocking=False):
+                            lock.release()
+                            raise EncoderBusy(retry_after=5)
+                        try:
+                            flight = self._start(job, final, lock)
+                        except BaseException:
+                            # Disk full, no thread: nothing runs, so nothing may hold the slot.
+                            self._slots.release()
+                            lock.release()
+                            raise
+                        return RenditionStream(self, final, flight)
+            if stream is not None:
+                self._used_mark(job.key)
+                metrics.CACHE.labels(result="hit").inc()
+                logger.debug("cache hit format=%s track=%s", job.fmt.id, job.track_id)
+                return stream
+            if fetch:
+                # Read through from object storage, outside the lock (it may take a while).
+                fetched = True
+                with contextlib.suppress(FileNotFoundError):
+                    storage.storage_local(job.relpath)
+                continue
+            # Another node encodes it: wait, then look again (it is in storage by then).
+            self._remote_wait(job, deadline)
+            fetched = storage.backend().name == "local"
 
-    def _start(self, job: RenderJob, final: Path) -> Flight:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=storage.temp_prefix(), dir=final.parent)
-        os.close(fd)
-        flight = Flight(job=job, temp=Path(name), final=final)
+    def _cached(self, final: Path) -> RenditionStream | None:
+        """Open this node's copy of the rendition, if there is one."""
+        try:
+            return RenditionStream(self, final, None)
+        except FileNotFoundError:
+            return None  # not here, or evicted just now
+
+    def _remote_wait(self, job: RenderJob, deadline: float) -> None:
+        """Wait while another node holds the rendition's encode lock (bounded)."""
+        metrics.ENCODES_QUEUED.inc()
+        try:
+            while coordination.encode_lock(job.key).held():
+                if time.monotonic() > deadline:
+                    raise EncoderBusy(retry_after=10)
+                time.sleep(0.1)
+        finally:
+            metrics.ENCODES_QUEUED.dec()
+
+    def _used_mark(self, key: str) -> None:
+        """Record that a rendition was read, in its row, at most every few minutes."""
+        now = time.monotonic()
+        if now - self._used.get(key, -USED_AT_EVERY_SECONDS) < USED_AT_EVERY_SECONDS:
+            return
+        self._used[key] = now
+        from tunemeter.transcoding.models import Rendition
+
+        Rendition.objects.filter(key=key).update(used_at=timezone.now())
+
+    def _start(self, job: RenderJob, final: Path, lock: coordination.Lock) -> Flight:
+        metrics.CACHE.labels(result="miss").inc()
+        flight = Flight(job=job, temp=storage.temp_create(final), final=final, lock=lock)
         thread = threading.Thread(target=self._encode, args=(flight,), daemon=True, name="encode")
         self._flights[job.key] = flight
         try:
             thread.start()
         except BaseException:
             del self._flights[job.key]
-            Path(name).unlink(missing_ok=True)
+            flight.temp.unlink(missing_ok=True)
             raise
         self.encodes_started += 1
         logger.info(
@@ -197,6 +252,7 @@ class RenditionCache:
     def _encode(self, flight: Flight) -> None:
         started = time.perf_counter()
         digest = hashlib.sha256()
+        metrics.ENCODES_RUNNING.inc()
         try:
             with open(flight.temp, "wb") as out:
                 for chunk in render(flight.job.source, flight.job.fmt, flight.job.tags):
@@ -210,8 +266,8 @@ class RenditionCache:
             flight.sha256 = digest.hexdigest()
             # Record before publishing: whoever finds the final file finds its size and hash.
             self._record(flight)
-            os.replace(flight.temp, flight.final)
-            storage.fsync_dir(flight.final.parent)
+            storage.temp_publish(flight.temp, flight.job.relpath)
+            metrics.ENCODES.labels(result="done").inc()
             logger.info(
                 "encode done format=%s track=%s bytes=%d seconds=%.2f",
                 flight.job.fmt.id,
@@ -221,6 +277,7 @@ class RenditionCache:
             )
         except BaseException as exc:  # every waiting reader must learn of any failure
             flight.error = exc
+            metrics.ENCODES.labels(result="failed").inc()
             with contextlib.suppress(FileNotFoundError):
                 flight.temp.unlink()
             logger.warning(
@@ -236,6 +293,8 @@ class RenditionCache:
             with self._lock:
                 self._flights.pop(flight.job.key, None)
             self._slots.release()
+            flight.lock.release()
+            metrics.ENCODES_RUNNING.dec()
             if flight.error is None:
                 self.evict()
 
@@ -252,6 +311,7 @@ class RenditionCache:
                     "size_bytes": flight.written_bytes,
                     "sha256": flight.sha256,
                     "storage_path": flight.job.relpath,
+                    "used_at": timezone.now(),
                 },
             )
         finally:
@@ -274,18 +334,29 @@ class RenditionCache:
         root = storage.storage_root() / "renditions"
         if not root.exists():
             return 0
+        from tunemeter.transcoding.models import Rendition
+
         files = []
         for path in root.rglob("*"):
             if path.is_file() and not path.name.startswith(storage.TEMP_PREFIX):
                 with contextlib.suppress(FileNotFoundError):
                     st = path.stat()
-                    files.append((st.st_mtime, st.st_size, path))
-        total = sum(size for _, size, _ in files)
+                    files.append((path.stem, st.st_mtime, st.st_size, path))
+        # Recency from the rows (reads never touch files); a file with no row goes first.
+        used = dict(
+            Rendition.objects.filter(key__in=[f[0] for f in files]).values_list("key", "used_at")
+        )
+        order = sorted(
+            files, key=lambda f: used[f[0]].timestamp() if used.get(f[0]) else f[1] - 1e10
+        )
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+        total = sum(size for _, _, size, _ in files)
         # Keep a free-space floor on the disk too: other data (the database, masters,
         # encodes in progress) shares it, and a full disk fails writes everywhere.
         short = max(0, self.min_free_bytes - shutil.disk_usage(root).free)
         freed = 0
-        for _, size, path in sorted(files):
+        for _, _, size, path in order:
             if total - freed <= self.max_bytes and freed >= short:
                 break
             with self._lock:

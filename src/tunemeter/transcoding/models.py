@@ -17,6 +17,9 @@ class Rendition(models.Model):
     sha256 = models.CharField(max_length=64)
     storage_path = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Last read (written at most every few minutes): eviction's recency, so reads never
+    # touch the cached file and nginx's validators stay put.
+    used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.format_id} of master {self.master_id} ({self.size_bytes} bytes)"

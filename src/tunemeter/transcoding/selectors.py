@@ -84,10 +84,18 @@ def _tags(track: Track) -> RenditionTags:
     )
 
 
+def _master_path(relpath: str):
+    """Return the master's local copy (read through from object storage when missing)."""
+    try:
+        return storage.storage_local(relpath)
+    except FileNotFoundError:
+        return storage.storage_path(relpath)  # the render reports it unreadable
+
+
 def render_source(master) -> RenderSource:
     """Return the render source of a Master row."""
     return RenderSource(
-        path=storage.storage_path(master.storage_path),
+        path=_master_path(master.storage_path),
         container=master.container,
         sample_rate=master.sample_rate,
         channels=master.channels,

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from tunemeter.catalog.importing.pipeline import import_run
+from tunemeter.jobs import job_enqueue, jobs_drain, jobs_mode
 from tunemeter.ops.management.reporting import loudness_phase, print_report
 
 
@@ -70,6 +71,17 @@ class Command(BaseCommand):
         if not dry_run:
             # Tracks recorded by an interrupted older run may still lack loudness.
             loudness_phase(console=console, workers=workers or settings.IMPORT_WORKERS)
+            if settings.ESTIMATES_AFTER_IMPORT and (report.imported or report.updated):
+                self._estimates(console)
         # Duplicates and skipped special files are listed, not errors.
         if report.rejected:
             sys.exit(1)
+
+    def _estimates(self, console: Console) -> None:
+        """Size every format ahead of buyers: queued for a worker, or here in the background."""
+        job_enqueue("transcoding.estimates")
+        if jobs_mode() == "celery":
+            console.print("size estimates queued for the workers", highlight=False)
+        else:
+            jobs_drain()  # this command is the only process: finish them before it exits
+            console.print("size estimates ready for every format", highlight=False)

@@ -1,0 +1,1 @@
+"""Watch the running store: request ids and structured logs, Prometheus metrics, /healthz."""
