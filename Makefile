@@ -22,7 +22,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 run: export TUNEMETER_DEMO_PAYMENTS ?= 1
 run: $(VENV)/.installed
 	$(BIN)/tunemeter migrate --noinput
-	$(BIN)/tunemeter demo --if-empty --url http://$(HOST):$(PORT)
+	$(BIN)/tunemeter demo --if-empty --defer-logins --url http://$(HOST):$(PORT)
 	$(BIN)/tunemeter serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test

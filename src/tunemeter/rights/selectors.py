@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from tunemeter.rights.models import Deal, Mandate, RightsHolder, Split, Takedown, active_at_q
 
@@ -50,13 +51,13 @@ class Licence:
 def sale_licence(*, track, territory: str, at: datetime) -> Licence:
     """Return the licence for a sale of track in territory at that moment."""
     if not territory:
-        return Licence(None, None, "add your country to your account to buy")
+        return Licence(None, None, gettext_noop("add your country to your account to buy"))
     deal = deal_for_sale(track=track, territory=territory, at=at)
     if deal is None:
-        return Licence(None, None, "not available in your territory")
+        return Licence(None, None, gettext_noop("not available in your territory"))
     takedown = takedown_for_sale(track=track, territory=territory, at=at)
     if takedown is not None:
-        return Licence(deal, takedown, "withdrawn from sale in your territory")
+        return Licence(deal, takedown, gettext_noop("withdrawn from sale in your territory"))
     return Licence(deal, None, None)
 
 
