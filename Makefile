@@ -25,7 +25,7 @@ run: export TUNEMETER_STORE_COUNTRY ?= DE
 run: export TUNEMETER_EU_OSS ?= 1
 run: $(VENV)/.installed
 	$(BIN)/tunemeter migrate --noinput
-	$(BIN)/tunemeter demo --if-empty --url http://$(HOST):$(PORT)
+	$(BIN)/tunemeter demo --if-empty --defer-logins --url http://$(HOST):$(PORT)
 	$(BIN)/tunemeter serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test

@@ -88,8 +88,9 @@ def _shoot(base: str, release_id: int, out: Path) -> list[tuple[str, int]]:
 
         page.goto(f"/releases/{release_id}/")
         page.get_by_test_id("format-release").select_option("flac")
-        # FLAC sizes are estimates until rendered: "≈" shows the picker has updated.
-        expect(page.get_by_test_id("size-release")).to_contain_text("≈")
+        # FLAC sizes are estimated in the background ("calculating…" meanwhile), then
+        # marked "≈": that shows the picker has updated.
+        expect(page.get_by_test_id("size-release")).to_contain_text("≈", timeout=300_000)
         save("store-release.png")
 
         page.get_by_test_id("add-release").click()

@@ -131,3 +131,17 @@ def test_orders_cannot_be_deleted_from_the_admin(staff_client, demo_payments):
     delete = reverse("admin:shop_order_delete", args=[order.pk])
     assert staff_client.post(delete, {"post": "yes"}).status_code == 403
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+@pytest.mark.usefixtures("demo_payments")
+def test_the_admin_shows_money_as_money(staff_client):
+    buyer = customer()
+    fund(buyer, 224)
+    order = _paid_order(buyer, key="money")
+    orders = staff_client.get(_changelist(Order)).content.decode()
+    assert f"{order.total_minor / 100:.2f} USD" in orders
+    accounts = staff_client.get(_changelist(Account)).content.decode()
+    assert f"{(224 - order.total_minor) / 100:.2f} USD" in accounts
+    gift = GiftCode.objects.create(code="TWO", amount_minor=224, currency="USD")
+    assert "2.24 USD" in staff_client.get(_changelist(GiftCode)).content.decode()
+    assert gift.pk

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -326,6 +327,11 @@ MIN_TRACK_PRICE_MINOR = _env_int("TUNEMETER_MIN_TRACK_PRICE_MINOR", 5)
 QUOTE_MAX_ITEMS = _env_int("TUNEMETER_QUOTE_MAX_ITEMS", 200)
 QUOTE_MAX_TRACKS = _env_int("TUNEMETER_QUOTE_MAX_TRACKS", 2000)
 QUOTE_TTL_SECONDS = _env_int("TUNEMETER_QUOTE_TTL_SECONDS", 15 * 60)
+# Another format of a track the buyer already paid for: "difference" (pay the new price
+# less what was paid, never below zero), "full" (pay the new price) or "free".
+UPGRADE_POLICY = os.environ.get("TUNEMETER_UPGRADE_POLICY", "difference")
+if UPGRADE_POLICY not in ("difference", "full", "free"):
+    raise ImproperlyConfigured("TUNEMETER_UPGRADE_POLICY must be difference, full or free")
 SALE_GATE = os.environ.get("TUNEMETER_SALE_GATE", "tunemeter.rights.selectors.sale_licence")
 # Instant demo top-ups: only in debug or an explicit demo store.
 DEMO_PAYMENTS = DEBUG or _env_bool("TUNEMETER_DEMO_PAYMENTS")

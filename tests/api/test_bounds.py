@@ -47,8 +47,9 @@ def test_quotes_are_bounded_in_items_and_tracks(buyer_client, settings):
     with pytest.raises(PricingError, match="at most 3 items"):
         quote_create(customer=buyer, items=[(track, "wav")] * 4)
     settings.QUOTE_MAX_TRACKS = 2
+    # Distinct tracks: the same item asked twice is quoted once (issue 16).
     with pytest.raises(PricingError, match="at most 2 tracks"):
-        quote_create(customer=buyer, items=[(track, "wav")] * 3)
+        quote_create(customer=buyer, items=[(t, "wav") for t in tracks(3)])
     too_many = {"items": [{"track_id": track.pk, "format": "wav"}] * 201}
     response = post(buyer_client, "/api/quotes", too_many)
     assert response.status_code == 422  # refused by the schema, before any lookup

@@ -113,7 +113,11 @@ def test_new_buyer_tops_up_buys_flac_downloads_zip_and_mp3_then_reads_it_in_russ
     _play_preview(page, "Harbour Lights")
     page.evaluate("window.sameDocument = true")
     size, price = page.get_by_test_id("size-release"), page.get_by_test_id("price-release")
+    mp3_price = price.inner_text()
     page.get_by_test_id("format-release").select_option("flac")
+    # Not estimated yet: "calculating…", never the MP3's figures left on screen.
+    expect(page.get_by_test_id("note-release")).to_contain_text("Calculating")
+    expect(price).not_to_have_text(mp3_price)
     expect(size).to_contain_text(re.compile(r"≈\s*[\d.,]+\s*MB"))  # FLAC sizes are estimated
     expect(price).to_have_text(MONEY)
     assert page.evaluate("window.sameDocument") is True
@@ -163,7 +167,8 @@ def test_new_buyer_tops_up_buys_flac_downloads_zip_and_mp3_then_reads_it_in_russ
     expect(page.get_by_role("button", name="Выйти")).to_be_visible()
     expect(page.get_by_text("Your library")).to_have_count(0)
     page.goto(f"/releases/{release.pk}/")
-    expect(page.get_by_role("heading", name="Купить весь релиз")).to_be_visible()
+    # They own it in FLAC now: the release offers another format, for the difference.
+    expect(page.get_by_role("heading", name="Получить весь релиз в другом формате")).to_be_visible()
     expect(page.get_by_test_id("add-release")).to_have_text("В корзину")
     # Prices and sizes in the Russian way: a decimal comma, the sign after the amount.
     expect(page.get_by_test_id("price-release")).to_have_text(re.compile(r"^\d+,\d\d\s\$$"))
@@ -176,7 +181,13 @@ def test_buyer_in_an_unlicensed_territory_cannot_buy(page, store):
     page.goto(f"/releases/{store.release.pk}/")
     add = page.get_by_test_id("add-release")
     expect(add).to_be_disabled()
-    expect(page.get_by_test_id("note-release")).to_contain_text("Not for sale in your country")
+    # Said once for the release, never as "$0.00" under every track.
+    expect(page.get_by_test_id("unavailable-notice")).to_contain_text(
+        "Not available in your country"
+    )
+    expect(page.get_by_text("Not available in your country")).to_have_count(1)
+    expect(page.get_by_test_id("price-release")).to_have_text("")
+    expect(page.locator("article.release .figures").get_by_text("$0.00")).to_have_count(0)
     # Past the disabled button, the server still refuses: marked in the cart, no checkout.
     add.evaluate("button => { button.disabled = false; }")
     add.click()

@@ -272,3 +272,36 @@ def test_a_non_latin_holder_name_gives_a_valid_attachment_header(client, sold):
     encoded = header.split("filename*=UTF-8''")[1]
     # DSR Part 1 8.1 names the file in ASCII, the same string as HEAD's RecipientName.
     assert unquote(encoded).startswith("DSR_Severnyi-veter_")
+
+
+def test_svg_and_data_numbers_are_never_localized_in_russian(client, sold):
+    """SVG 1.1 §4.2 (and CSS, JSON): numbers use a full stop; a comma breaks the chart."""
+    import re
+
+    client.force_login(sold["user"])
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    page = client.get(reverse("portal:dashboard", args=[sold["label"].pk])).content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    geometry = re.findall(r'\b(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert geometry, "the chart drew nothing"
+    for value in geometry:
+        float(value)  # "212,0" would raise
+    assert 'viewBox="0 0 720 240"' in svg
+
+
+def test_the_dsr_of_cafe_lumiere_keeps_its_name(client, sold):
+    """RFC 6266 section 4.3 (RFC 8187 filename*): the demo co-owner's DSR arrived as `dsr`.
+
+    The name transliterates (é → e), never drops the letter or the name; DSR Part 1 8.1
+    names the file in ASCII, so filename* carries the same name.
+    """
+    label, user = sold["label"], sold["user"]
+    RightsHolder.objects.filter(pk=label.pk).update(name="Café Lumière", dpid="")
+    client.force_login(user)
+    month = f"{timezone.now():%Y-%m}"
+    header = client.get(reverse("portal:statement", args=[label.pk, month, "dsr"]))[
+        "Content-Disposition"
+    ]
+    fallback = header.split('filename="')[1].split('"')[0]
+    assert fallback.startswith("DSR_Cafe-Lumiere_"), header
+    assert unquote(header.split("filename*=UTF-8''")[1]).startswith("DSR_Cafe-Lumiere_")

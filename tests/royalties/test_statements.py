@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
+from django.utils import translation
 
 from tests.shop.factories import LONG_AGO, customer, fund, tracks
 from tunemeter.ledger.models import Account
@@ -28,7 +29,9 @@ def at(month, day):
     return datetime(2026, month, day, 12, tzinfo=UTC)
 
 
-def test_three_periods_reconcile_to_the_micro_unit(tmp_path):
+def test_three_periods_reconcile_to_the_micro_unit(tmp_path, settings):
+    # Each month buys the same tracks again in another format, each at full price.
+    settings.UPGRADE_POLICY = "full"
     pool = tracks(3)
     # Three co-owners at 3333/3333/3334 bps make sub-cent shares on every sale.
     owners = [RightsHolder.objects.create(kind="artist", name=f"o{i}") for i in range(3)]
@@ -100,8 +103,18 @@ def test_three_periods_reconcile_to_the_micro_unit(tmp_path):
         ).count()
     )
 
-    html = statement_html(holder=owners[0], period=periods[1])
-    assert "Royalty statement" in html and "closing balance" in html
+    with translation.override("en"):
+        html = statement_html(holder=owners[0], period=periods[1])
+    assert "Royalty statement" in html and "Closing balance" in html
+    # Labelled for a person, never the CSV's field names; printable on A4.
+    assert "@page { size: A4" in html
+    for field in ("right_type", "price_paid", "share_bps", "size_bytes", "sale_id"):
+        assert field not in html
+    assert "Price paid" in html and "Your amount" in html
+    with translation.override("ru"):
+        russian = statement_html(holder=owners[0], period=periods[1])
+    assert "Выписка по роялти" in russian and "Баланс на конец" in russian
+    assert "Closing balance" not in russian and 'lang="ru"' in russian
 
 
 @pytest.mark.parametrize("amount", [0, 5, -5, 999_999, -1_000_001, 123_456_789, -(2**62)])

@@ -61,6 +61,22 @@ def test_artist_page_lists_compilations_they_appear_on(client, release):
     assert "Sampler &lt;Vol. 1&gt;" in body
 
 
+def test_artist_pages_count_tracks_once_and_various_artists_lists_its_compilations(client, release):
+    bjork = Artist.objects.get(name="Björk")
+    own = Release.objects.create(title="Debut", artist=bjork)
+    for position in (1, 2, 3):
+        Track.objects.create(release=own, position=position, title=f"D{position}", artist=bjork)
+    page = client.get(reverse("storefront:artist", args=[bjork.pk]))
+    counts = {r.title: r.track_count for r in page.context["releases"]}
+    # Three tracks of her own album, two on the sampler (one of them hers).
+    assert counts == {"Debut": 3, "Sampler <Vol. 1>": 2}
+    assert "3 tracks" in page.content.decode()
+    various = Artist.objects.get(name="Various Artists")
+    page = client.get(reverse("storefront:artist", args=[various.pk]))
+    assert [r.title for r in page.context["releases"]] == ["Sampler <Vol. 1>"]
+    assert "No releases yet" not in page.content.decode()
+
+
 def test_search_page_and_live_fragment(client, release):
     page = client.get(reverse("storefront:search"), {"q": "JOGA"}).content.decode()
     assert "Jóga" in page and "<html" in page

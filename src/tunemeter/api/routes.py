@@ -28,6 +28,7 @@ from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing.exceptions import PricingError
 from tunemeter.pricing.models import Quote
 from tunemeter.pricing.rates import rate_minor_per_mb
+from tunemeter.pricing.selectors import quote_item_note
 from tunemeter.pricing.services import Item, quote_create
 from tunemeter.shop import exceptions as shop_errors
 from tunemeter.shop.payments import PROVIDERS, giftcode_redeem
@@ -66,8 +67,11 @@ def _quote_out(quote: Quote) -> dict:
                 "owned": item.owned,
                 "available": item.available,
                 "unavailable_reason": item.unavailable_reason,
+                "credit_minor": item.credit_minor,
+                "covered_by_release_id": item.covered_by.release_id if item.covered_by else None,
+                "note": quote_item_note(item=item),
             }
-            for item in quote.items.all()
+            for item in quote.items.select_related("covered_by").order_by("position")
         ],
     }
 

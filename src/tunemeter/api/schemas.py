@@ -34,6 +34,12 @@ class QuoteItemOut(Schema):
     owned: bool
     available: bool
     unavailable_reason: str
+    # Taken off for another format of these tracks already paid for (UPGRADE_POLICY).
+    credit_minor: int = 0
+    # Set when this track comes with a release item of the same quote (priced at 0).
+    covered_by_release_id: int | None = None
+    # Why the price is what it is (covered, owned, difference), in plain words.
+    note: str = ""
 
 
 class QuoteOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from tunemeter.catalog.models import Artist, Genre, Master, Release, Track
 from tunemeter.catalog.search import query_terms
@@ -88,9 +88,17 @@ def artist_detail(*, artist_id: int) -> Artist:
 
 
 def artist_releases(*, artist: Artist) -> QuerySet[Release]:
-    """Return the artist's own releases and the compilations they appear on."""
+    """Return the artist's own releases and the compilations they appear on.
+
+    A release counts when it is credited to the artist (e.g. "Various Artists" on its
+    compilations) or when one of its tracks is. The filter is a subquery, not a join on
+    tracks: a join would multiply the track counts release_list annotates.
+    """
+    appears_on = Track.objects.filter(artist=artist).values("release_id")
     return (
-        release_list().filter(tracks__artist=artist).distinct().order_by("-release_date", "title")
+        release_list()
+        .filter(Q(artist=artist) | Q(pk__in=appears_on))
+        .order_by("-release_date", "title")
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "tunemeter.customers"
     label = "customers"
-    verbose_name = "Customers"
+    verbose_name = _("Customers")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

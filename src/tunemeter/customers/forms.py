@@ -24,6 +24,12 @@ class RegistrationForm(forms.Form):
         label=_("Country"), choices=countries, help_text=_("Where you live: licences depend on it.")
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Named in the visitor's language, and no country chosen for them: the first
+        # entry asks (a guess from the browser's language may be preselected).
+        self.fields["country"].choices = [("", _("Choose your country")), *countries]
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if get_user_model().objects.filter(username=email).exists():
@@ -49,3 +55,15 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email")
         self.fields["username"].widget.attrs["autocomplete"] = "email"
+
+
+def country_from_languages(accept_language: str) -> str:
+    """Return the country of the browser's first language with a region (ru-RU → RU), or ""."""
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().replace("_", "-")
+        pieces = tag.split("-")
+        if len(pieces) >= 2 and len(pieces[1]) == 2 and pieces[1].isalpha():
+            code = pieces[1].upper()
+            if code in dict(countries):
+                return code
+    return ""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
 
-from tunemeter.customers.forms import RegistrationForm
+from tunemeter.customers.forms import RegistrationForm, country_from_languages
 from tunemeter.customers.models import ApiToken
 from tunemeter.customers.selectors import customer_territory, tokens_of
 from tunemeter.customers.services import customer_register
@@ -27,7 +27,8 @@ def register(request: HttpRequest) -> HttpResponse:
         address=request.META.get("REMOTE_ADDR", "")
     ):
         return too_many_requests(3600, _("Too many attempts from your network; try later."))
-    form = RegistrationForm(request.POST or None)
+    guess = country_from_languages(request.headers.get("Accept-Language", ""))
+    form = RegistrationForm(request.POST or None, initial={"country": guess})
     if request.method == "POST" and form.is_valid():
         user = customer_register(
             email=form.cleaned_data["email"],

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -29,16 +30,25 @@ from tunemeter.httputil import content_disposition, too_many_requests
 from tunemeter.library.models import Entitlement
 from tunemeter.shop.models import Order
 from tunemeter.transcoding.exceptions import EncoderBusy
+from tunemeter.transcoding.formats import FORMATS
 
 logger = logging.getLogger(__name__)
+
+
+def _link_error(request: HttpRequest, *, heading: str, message: str) -> HttpResponse:
+    """Answer a refused link with a page in the visitor's language (403)."""
+    context = {"heading": heading, "message": message}
+    return render(request, "delivery/link_error.html", context, status=403)
 
 
 def _link_or_error(request: HttpRequest, token: str):
     try:
         return link_verify(token), None
     except LinkInvalid:
-        return None, HttpResponse(
-            "This download link is not valid.", status=403, content_type="text/plain"
+        return None, _link_error(
+            request,
+            heading=_("This download link is not valid"),
+            message=_("It may have been copied incompletely or changed."),
         )
     except LinkExpired as exc:
         owner = request.user.is_authenticated and request.user.pk == exc.payload.get("c")
@@ -67,7 +77,10 @@ def _resolve(request: HttpRequest, token: str, check):
     except exceptions.NotFound as exc:
         raise Http404(str(exc)) from exc
     except exceptions.DownloadDenied as exc:
-        return None, HttpResponse(str(exc), status=403, content_type="text/plain")
+        # Why it was withdrawn (a refund, or links revoked by a password change).
+        return None, _link_error(
+            request, heading=_("This download is no longer available"), message=_(str(exc))
+        )
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -177,7 +190,16 @@ def release_download(request: HttpRequest, token: str, filename: str) -> HttpRes
 @require_safe
 def library(request: HttpRequest) -> HttpResponse:
     """List every purchase with fresh download links."""
-    context = {"rows": selectors.library_rows(customer=request.user)}
+    rows = selectors.library_rows(customer=request.user)
+    for row in rows:
+        # The picker asks for its figures as soon as the page is up (JavaScript).
+        row["upgrade_picker"] = {
+            "id": row["other_format"],
+            "priced": False,
+            "pending": True,
+            "note": "",
+        }
+    context = {"rows": rows, "formats_all": list(FORMATS.values())}
     return render(request, "delivery/library.html", context)
 
 

@@ -5,6 +5,32 @@ from __future__ import annotations
 from django.contrib import admin
 
 from tunemeter.ledger.models import Account, Entry, Transfer
+from tunemeter.ledger.units import micro_format, minor_format
+
+
+def money_column(field: str, description: str, *, unit: str = "minor"):
+    """Return an admin column writing an integer amount as money ("2.24 USD", not 224).
+
+    The row's `currency` names the currency; unit "micro" (or a row whose `unit` is
+    micro, like a royalty account's) writes micro-units exactly.
+    """
+
+    @admin.display(description=description, ordering=field)
+    def column(*args) -> str:
+        obj = args[-1]  # called as a ModelAdmin method (self, obj)
+        amount = getattr(obj, field)
+        if amount is None:
+            return "–"
+        row_unit = getattr(obj, "unit", None) or getattr(
+            getattr(obj, "account", None), "unit", unit
+        )
+        # A quote item's currency is its quote's.
+        currency = getattr(obj, "currency", None) or obj.quote.currency
+        if row_unit == Account.MICRO or unit == "micro":
+            return micro_format(amount, currency)
+        return minor_format(amount, currency)
+
+    return column
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -22,7 +48,8 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnly):
-    list_display = ["id", "kind", "owner", "customer", "currency", "unit", "balance_in_unit"]
+    list_display = ["id", "kind", "owner", "customer", "unit", "balance"]
+    balance = money_column("balance_in_unit", "balance")
     list_filter = ["kind", "currency", "unit"]
     list_select_related = ["customer"]
     search_fields = ["owner", "customer__email"]
@@ -31,7 +58,9 @@ class AccountAdmin(ReadOnly):
 class EntryInline(admin.TabularInline):
     model = Entry
     can_delete = False
-    readonly_fields = ["account", "amount_in_unit", "currency"]
+    fields = ("account", "amount")
+    readonly_fields = ("account", "amount")
+    amount = money_column("amount_in_unit", "amount")
     extra = 0
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -53,7 +82,8 @@ class TransferAdmin(ReadOnly):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnly):
-    list_display = ["id", "transfer", "account", "amount_in_unit", "currency"]
+    list_display = ["id", "transfer", "account", "amount"]
+    amount = money_column("amount_in_unit", "amount")
     list_filter = ["account__kind", "currency", "transfer__kind"]
     list_select_related = ["transfer", "account__customer"]
     search_fields = ["transfer__id", "account__owner", "account__customer__email"]

@@ -1,6 +1,8 @@
-"""Convert between a currency's minor units and micro-units; bound and check money amounts."""
+"""Convert between a currency's minor units and micro-units; bound, check and divide amounts."""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 # One money amount (a deposit, a gift code, an order) is at most 10^12 minor units
 # (ten billion dollars): far past any sale, far below 2^63, so sums of millions of
@@ -61,3 +63,24 @@ def minor_format(amount_minor: int, currency: str = "", *, code: bool = True) ->
         whole, fraction = divmod(abs(amount_minor), 10**exponent)
         text = f"{sign}{whole}.{fraction:0{exponent}d}"
     return f"{text} {currency}".strip() if code else text
+
+
+def largest_remainder(total: int, weights: list[tuple[Hashable, int]]) -> dict[Hashable, int]:
+    """Split total in proportion to weights so that the parts sum to total exactly.
+
+    Each part gets the floor of its exact share; the units left over go one each to
+    the largest remainders, ties to the smaller key (e.g. holder id). A negative total
+    is split as the mirror image of its absolute value.
+    """
+    if not weights:
+        raise ValueError("nothing to split between")
+    weight_sum = sum(w for _, w in weights)
+    if weight_sum <= 0 or any(w < 0 for _, w in weights):
+        raise ValueError("weights must be non-negative with a positive sum")
+    sign, total = (-1, -total) if total < 0 else (1, total)
+    parts = {key: total * w // weight_sum for key, w in weights}
+    left = total - sum(parts.values())
+    by_remainder = sorted(weights, key=lambda kw: (-(total * kw[1] % weight_sum), kw[0]))
+    for key, _ in by_remainder[:left]:
+        parts[key] += 1
+    return {key: sign * part for key, part in parts.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from tunemeter.ledger.admin import money_column
 from tunemeter.pricing.models import FormatRate, Quote, QuoteItem, ReleaseDiscount
 from tunemeter.transcoding.formats import FORMATS
 
@@ -45,15 +46,20 @@ class QuoteItemInline(admin.TabularInline):
         "format_id",
         "size_bytes",
         "exact",
-        "discount_minor",
-        "price_minor",
+        "discount",
+        "credit",
+        "price",
         "owned",
         "available",
         "unavailable_reason",
         "floor_minor",
         "raised_minor",
+        "covered_by",
     ]
     readonly_fields = fields
+    discount = money_column("discount_minor", "discount")
+    credit = money_column("credit_minor", "credit for formats already paid")
+    price = money_column("price_minor", "price")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -65,11 +71,11 @@ class QuoteAdmin(admin.ModelAdmin):
         "id",
         "customer",
         "territory",
-        "total_minor",
-        "currency",
+        "total",
         "created_at",
         "expires_at",
     ]
+    total = money_column("total_minor", "total")
     list_filter = ["currency", "territory", "created_at"]
     list_select_related = ["customer"]
     search_fields = ["id", "customer__email"]
@@ -78,7 +84,7 @@ class QuoteAdmin(admin.ModelAdmin):
         "customer",
         "currency",
         "territory",
-        "total_minor",
+        "total",
         "created_at",
         "expires_at",
     ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from tunemeter.catalog.models import Release, Track
 from tunemeter.display import format_label, money_display, size_display
+from tunemeter.pricing.exceptions import SizePending
 from tunemeter.pricing.previews import PricePreview, price_preview
 from tunemeter.transcoding.formats import FORMATS
 
@@ -17,10 +18,22 @@ logger = logging.getLogger(__name__)
 DEFAULT_FORMAT = "mp3-320"
 
 
-def preview_or_none(*, customer, obj: Track | Release, format_id: str) -> PricePreview | None:
-    """Return the price preview, or None when the size cannot be told (e.g. a missing master)."""
+class Pending:
+    """A preview whose sizes are being estimated in the background: show "calculating…"."""
+
+
+PENDING = Pending()
+
+
+def preview_or_none(
+    *, customer, obj: Track | Release, format_id: str, estimate: bool = True
+) -> PricePreview | Pending | None:
+    """Return the price preview, PENDING while sizes are estimated (with estimate=False),
+    or None when the size cannot be told (e.g. a missing master)."""
     try:
-        return price_preview(customer=customer, obj=obj, format_id=format_id)
+        return price_preview(customer=customer, obj=obj, format_id=format_id, estimate=estimate)
+    except SizePending:
+        return PENDING
     except (ObjectDoesNotExist, OSError, ValueError) as exc:
         logger.warning(
             "price preview failed kind=%s id=%s format=%s error=%s",
@@ -32,16 +45,20 @@ def preview_or_none(*, customer, obj: Track | Release, format_id: str) -> PriceP
         return None
 
 
-def figures(preview: PricePreview | None, *, format_id: str, currency: str) -> dict:
+def figures(preview: PricePreview | Pending | None, *, format_id: str, currency: str) -> dict:
     """Return a preview as display-ready figures (the picker's JSON and the page share it)."""
     row = {"id": format_id, "label": format_label(format_id)}
+    if isinstance(preview, Pending):
+        return {**row, "priced": False, "pending": True, "note": _("Calculating size and price…")}
     if preview is None:
         return {**row, "priced": False, "note": _("Size and price unavailable right now.")}
     if preview.owned:
         note = _("You own this in this format.")
     elif not preview.available:
-        note = _("Not for sale in your country: %(reason)s") % {
-            "reason": preview.unavailable_reason
+        note = _("Not available in your country.")
+    elif preview.credit_minor:
+        note = _("You pay only the difference: %(amount)s already paid for another format.") % {
+            "amount": money_display(preview.credit_minor, currency)
         }
     elif any(line.owned for line in preview.lines):
         note = _("Tracks you already own in this format are free.")
@@ -55,14 +72,31 @@ def figures(preview: PricePreview | None, *, format_id: str, currency: str) -> d
         "size_display": size_display(preview.size_bytes, preview.exact),
         "price_minor": preview.price_minor,
         "discount_minor": preview.discount_minor,
-        "price_display": money_display(preview.price_minor, currency),
+        # Never "$0.00" for what cannot be bought: the note says why instead.
+        "price_display": money_display(preview.price_minor, currency) if preview.available else "",
         "discount_display": (
             money_display(preview.discount_minor, currency) if preview.discount_minor else ""
         ),
+        "credit_minor": preview.credit_minor,
+        "rate_minor_per_mb": preview.rate_minor_per_mb,
+        "rate_display": _("%(rate)s per MB")
+        % {"rate": money_display(preview.rate_minor_per_mb, currency)},
         "owned": preview.owned,
         "available": preview.available,
-        "unavailable_reason": preview.unavailable_reason,
+        "unavailable_reason": _(preview.unavailable_reason) if preview.unavailable_reason else "",
         "note": note,
+    }
+
+
+def covered_figures(row: dict, *, release: Release, currency: str) -> dict:
+    """Return a track's figures when its release, in the same format, is bought too."""
+    return {
+        **row,
+        "price_minor": 0,
+        "price_display": money_display(0, currency),
+        "covered": True,
+        "note": _("Included in “%(release)s” in your cart: not charged twice.")
+        % {"release": release.title},
     }
 
 
@@ -71,7 +105,9 @@ def chosen_format(value: str | None) -> str:
     return value if value in FORMATS else DEFAULT_FORMAT
 
 
-def track_preview(*, line, format_id: str, territory: str | None) -> PricePreview:
+def track_preview(
+    *, line, format_id: str, territory: str | None, rate_minor_per_mb: int
+) -> PricePreview:
     """Return a track's own preview from its line in a release preview (same figures)."""
     return PricePreview(
         format_id=format_id,
@@ -84,4 +120,6 @@ def track_preview(*, line, format_id: str, territory: str | None) -> PricePrevie
         unavailable_reason=line.unavailable_reason or "",
         territory=territory,
         lines=[line],
+        credit_minor=line.credit_minor,
+        rate_minor_per_mb=rate_minor_per_mb,
     )

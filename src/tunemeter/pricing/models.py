@@ -91,6 +91,13 @@ class QuoteItem(models.Model):
     raised_minor = models.BigIntegerField(
         default=0, help_text="how much the price was raised to reach that floor"
     )
+    # Taken off for formats of these tracks the buyer already paid for (UPGRADE_POLICY).
+    credit_minor = models.BigIntegerField(default=0)
+    # A track item whose release, in the same format, is another item of this quote:
+    # priced at 0, bought through the release.
+    covered_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         ordering = ["position"]
@@ -118,6 +125,10 @@ class QuoteLine(models.Model):
     exact = models.BooleanField()
     price_minor = models.BigIntegerField()
     owned = models.BooleanField(default=False)
+    credit_minor = models.BigIntegerField(default=0)
+    # This line's share of its item's price (after discount and credit): what the buyer
+    # paid for the track, the credit a later format of it is given. None on old quotes.
+    paid_minor = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.track} {self.price_minor}"

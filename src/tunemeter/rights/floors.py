@@ -9,10 +9,14 @@ a fixed part), the item is not for sale until the deal's rates are fixed.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from tunemeter.rights.models import Deal
 
 BPS = 10_000
-LOSS_REASON = "not for sale: its deal would cost more than any price (the store fixes the rate)"
+LOSS_REASON = gettext_noop(
+    "not for sale: its deal would cost more than any price (the store fixes the rate)"
+)
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from tunemeter.rights.floors import LOSS_REASON, deal_floor_micro
 from tunemeter.rights.models import (
@@ -72,15 +73,15 @@ class Licence:
 def sale_licence(*, track, territory: str, at: datetime) -> Licence:
     """Return the licence for a sale of track in territory at that moment."""
     if not territory:
-        return Licence(None, None, "add your country to your account to buy")
+        return Licence(None, None, gettext_noop("add your country to your account to buy"))
     deal = deal_for_sale(track=track, territory=territory, at=at)
     if deal is None:
-        return Licence(None, None, "not available in your territory")
+        return Licence(None, None, gettext_noop("not available in your territory"))
     if deal_floor_micro(deal, length_ms=track.length_ms) is None:
         return Licence(deal, None, LOSS_REASON)
     takedown = takedown_for_sale(track=track, territory=territory, at=at)
     if takedown is not None:
-        return Licence(deal, takedown, "withdrawn from sale in your territory")
+        return Licence(deal, takedown, gettext_noop("withdrawn from sale in your territory"))
     return Licence(deal, None, None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 WORLDWIDE = "Worldwide"
@@ -50,19 +51,21 @@ def territories_parse(text: str) -> Territories:
     """Parse `Worldwide`, `Worldwide -US -CA` or `DE AT CH`; raise ValidationError if invalid."""
     words = (text or "").replace(",", " ").split()
     if not words:
-        raise ValidationError("Give territories: Worldwide, Worldwide -XX …, or a list of codes.")
+        raise ValidationError(
+            _("Give territories: Worldwide, Worldwide -XX …, or a list of codes.")
+        )
     worldwide = words[0].lower() in ("worldwide", "ww")
     rest = words[1:] if worldwide else words
     codes = set()
     for word in rest:
         if worldwide != word.startswith("-"):
             raise ValidationError(
-                "%(w)s: after Worldwide list exclusions as -XX; otherwise list codes only.",
+                _("%(w)s: after Worldwide list exclusions as -XX; otherwise list codes only."),
                 params={"w": word},
             )
         code = word.lstrip("-").upper()
         if not _known(code):
-            raise ValidationError("%(c)s is not an ISO 3166-1 country code.", params={"c": code})
+            raise ValidationError(_("%(c)s is not an ISO 3166-1 country code."), params={"c": code})
         codes.add(code)
     return Territories(worldwide=worldwide, codes=frozenset(codes))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from tunemeter.rights.signals import mandate_registered
 
@@ -10,7 +11,7 @@ from tunemeter.rights.signals import mandate_registered
 class RoyaltiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tunemeter.royalties"
-    verbose_name = "Royalties"
+    verbose_name = _("Royalties")
 
     def ready(self) -> None:
         from tunemeter.royalties.services import escrow_release_on_mandate

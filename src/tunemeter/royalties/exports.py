@@ -12,6 +12,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 
 from tunemeter.ledger.units import micro_format, minor_format
 from tunemeter.rights.models import RightsHolder
@@ -72,6 +73,42 @@ def summary_rows(holder: RightsHolder, period: Period, s: Summary) -> list[tuple
         ("held in escrow (no mandate)", micro_format(s.escrow_balance_micro, c)),
         ("rounding policy", ROUNDING_POLICY),
     ]
+
+
+# The printable statement's columns: the CSV's, by name, under labels a person reads.
+HTML_COLUMNS = [
+    ("time", gettext_lazy("Date (UTC)")),
+    ("territory", gettext_lazy("Territory")),
+    ("release", gettext_lazy("Release")),
+    ("track", gettext_lazy("Track")),
+    ("isrc", gettext_lazy("ISRC")),
+    ("format", gettext_lazy("Format")),
+    ("right_type", gettext_lazy("Right")),
+    ("price_paid", gettext_lazy("Price paid")),
+    ("rate", gettext_lazy("Rate")),
+    ("royalty", gettext_lazy("Royalty")),
+    ("share_bps", gettext_lazy("Share (bp)")),
+    ("amount", gettext_lazy("Your amount")),
+    ("status", gettext_lazy("Status")),
+]
+NUMERIC = {"price_paid", "rate", "royalty", "share_bps", "amount"}
+# The head's labels on the printed page (the CSV keeps its machine-readable names).
+SUMMARY_LABELS = {
+    "statement": gettext_lazy("Statement for"),
+    "period": gettext_lazy("Period"),
+    "currency": gettext_lazy("Currency"),
+    "opening balance": gettext_lazy("Opening balance"),
+    "accruals": gettext_lazy("Royalties accrued"),
+    "returns": gettext_lazy("Returns"),
+    "released from escrow": gettext_lazy("Released from escrow"),
+    "carried in": gettext_lazy("Fractions carried in"),
+    "earnings (rounded once)": gettext_lazy("Earnings (rounded once)"),
+    "carried out": gettext_lazy("Fractions carried out"),
+    "payouts": gettext_lazy("Payouts"),
+    "closing balance": gettext_lazy("Closing balance"),
+    "held in escrow (no mandate)": gettext_lazy("Held in escrow (no mandate)"),
+    "rounding policy": gettext_lazy("Rounding policy"),
+}
 
 
 def statement_file_name(holder_id: int, period: Period, extension: str) -> str:
@@ -145,20 +182,32 @@ def statement_csv_stream(*, holder: RightsHolder, period: Period) -> Iterator[st
 def statement_html(*, holder: RightsHolder, period: Period) -> str:
     """Render one holder's statement as a printable HTML page."""
     summary = statement_summaries(period=period, holder_ids=[holder.pk])[holder.pk]
+    # Cell positions in a statement line (its first cell is the holder id).
+    picks = [(1 + LINE_COLUMNS.index(name), name in NUMERIC) for name, _ in HTML_COLUMNS]
     # Lines are joined here, not looped in the template: a big statement has 10⁵ rows.
     rows = mark_safe(  # noqa: S308 - every cell is escaped
         "".join(
-            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in r[1:]) + "</tr>\n"
+            "<tr>"
+            + "".join(
+                f'<td class="num">{escape(r[i])}</td>' if numeric else f"<td>{escape(r[i])}</td>"
+                for i, numeric in picks
+            )
+            + "</tr>\n"
             for r in statement_lines(period=period, holder_ids=[holder.pk])
         )
     )
+    head = [
+        (SUMMARY_LABELS.get(label, label), value)
+        for label, value in summary_rows(holder, period, summary)
+    ]
     return render_to_string(
         "royalties/statement.html",
         {
             "holder": holder,
             "period": period,
-            "summary": summary_rows(holder, period, summary),
-            "columns": LINE_COLUMNS,
+            "summary": head,
+            "columns": [(label, name in NUMERIC) for name, label in HTML_COLUMNS],
             "rows": rows,
+            "LANGUAGE_CODE": get_language(),
         },
     )

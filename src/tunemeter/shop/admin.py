@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 
-from tunemeter.ledger.admin import ReadOnly
+from tunemeter.ledger.admin import ReadOnly, money_column
 from tunemeter.library.admin import EntitlementInline, TimestampSetFilter
 from tunemeter.shop.models import CardTopUp, GiftCode, Order, WebhookEvent
 from tunemeter.shop.services import order_refund
@@ -35,7 +35,8 @@ class RedeemedFilter(TimestampSetFilter):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["id", "customer", "total_minor", "currency", "status", "created_at"]
+    list_display = ["id", "customer", "total", "status", "created_at"]
+    total = money_column("total_minor", "total")
     list_filter = ["status", "currency", "created_at"]
     list_select_related = ["customer"]
     search_fields = ["id", "customer__email", "idempotency_key", "transfer_id"]
@@ -44,8 +45,7 @@ class OrderAdmin(admin.ModelAdmin):
         "customer",
         "quote",
         "idempotency_key",
-        "total_minor",
-        "currency",
+        "total",
         "transfer_id",
         "status",
         "created_at",
@@ -85,7 +85,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(GiftCode)
 class GiftCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "amount_minor", "currency", "redeemed_by", "redeemed_at", "created_at"]
+    list_display = ["code", "amount", "redeemed_by", "redeemed_at", "created_at"]
+    amount = money_column("amount_minor", "amount")
     list_filter = [RedeemedFilter, "currency", "created_at"]
     list_select_related = ["redeemed_by"]
     search_fields = ["code", "redeemed_by__email"]

@@ -6,6 +6,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tunemeter.ledger.models import Account, Transfer
 from tunemeter.ledger.services import (
@@ -92,12 +93,12 @@ def _place(customer, quote: Quote, idempotency_key: str) -> Order:
             raise QuoteStale("you bought some of these since the quote", fresh=None)
         verdict = sale_verdict(track=line.track, territory=quote.territory, at=now)
         if verdict.reason is not None:
-            raise NotForSale(f"{line.track.title}: {verdict.reason}")
+            raise NotForSale(f"{line.track.title}: {gettext(verdict.reason)}")
         # Conflicting evidence of the buyer's country: the sale must be licensed in both.
         if quote.card_country and quote.card_country != quote.territory:
             other = sale_verdict(track=line.track, territory=quote.card_country, at=now)
             if other.reason is not None:
-                raise NotForSale(f"{line.track.title}: {other.reason}")
+                raise NotForSale(f"{line.track.title}: {gettext(other.reason)}")
         if verdict.deal is not None:
             deals[line.pk] = verdict.deal
         if not line.item.available:

@@ -28,7 +28,7 @@ from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
 from tunemeter.pricing import figures as pricing
 from tunemeter.pricing.exceptions import PricingError
-from tunemeter.pricing.selectors import quote_detail
+from tunemeter.pricing.selectors import covering, quote_detail
 from tunemeter.pricing.services import Item, quote_create, quote_refresh
 from tunemeter.shop import cart, receipts
 from tunemeter.shop import exceptions as shop_errors
@@ -46,20 +46,35 @@ logger = logging.getLogger(__name__)
 
 
 def _cart_rows(request: HttpRequest) -> tuple[list[dict], int]:
-    """Return the cart's rows with fresh figures, and the total of what can be bought."""
+    """Return the cart's rows with fresh figures, and the total of what can be bought.
+
+    A track whose release is in the cart in the same format is covered by it: shown at
+    0 with the reason, not counted (the quote prices it the same way).
+    """
     items = cart.cart_items(session=request.session)
     objects = cart.cart_objects(items=items)
+    items = [item for item in items if item.key in objects]
+    covered = covering([(objects[item.key], item.format_id) for item in items])
     currency = settings.STORE_CURRENCY
     rows, total = [], 0
-    for item in items:
-        obj = objects.get(item.key)
-        if obj is None:
-            continue
-        preview = pricing.preview_or_none(customer=request.user, obj=obj, format_id=item.format_id)
+    for position, item in enumerate(items):
+        obj = objects[item.key]
+        covered_by = objects[items[covered[position]].key] if position in covered else None
+        # Showing the cart never encodes: a size not known yet is estimated in the
+        # background and the row says "calculating…" (checkout's quote waits for it).
+        preview = pricing.preview_or_none(
+            customer=request.user, obj=obj, format_id=item.format_id, estimate=False
+        )
         figures = pricing.figures(preview, format_id=item.format_id, currency=currency)
-        buyable = bool(preview) and preview.available and not preview.owned
-        if buyable:
-            total += preview.price_minor
+        if covered_by is not None:
+            figures = pricing.covered_figures(figures, release=covered_by, currency=currency)
+        if preview is pricing.PENDING:
+            buyable = covered_by is None
+        else:
+            buyable = bool(preview) and preview.available and not preview.owned
+            buyable = buyable and not covered_by
+            if buyable:
+                total += preview.price_minor
         rows.append(
             {
                 "item": item,
@@ -67,6 +82,7 @@ def _cart_rows(request: HttpRequest) -> tuple[list[dict], int]:
                 "release": obj if item.kind == "release" else obj.release,
                 "figures": figures,
                 "buyable": buyable,
+                "covered_by": covered_by,
             }
         )
     return rows, total
@@ -80,6 +96,7 @@ def cart_page(request: HttpRequest) -> HttpResponse:
         "total_minor": total,
         "currency": settings.STORE_CURRENCY,
         "buyable_count": sum(1 for r in rows if r["buyable"]),
+        "pending": any(r["figures"].get("pending") for r in rows),
         "formats": list(FORMATS.values()),
     }
     return render(request, "shop/cart.html", context)

@@ -19,7 +19,9 @@ from tunemeter import storage
 from tunemeter.catalog import selectors
 from tunemeter.catalog.models import Artist, Genre, Release, Track, duration_display
 from tunemeter.httputil import cache_public, no_store, too_many_requests
+from tunemeter.library.selectors import owned_formats
 from tunemeter.pricing import figures as pricing
+from tunemeter.pricing.previews import PricePreview
 from tunemeter.storefront import selectors as store_selectors
 from tunemeter.transcoding import services as transcoding
 from tunemeter.transcoding.exceptions import EncoderBusy
@@ -58,30 +60,54 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
     asked_track = request.GET.get("track", "")
     release_format = pricing.DEFAULT_FORMAT if asked_track else asked
     currency = settings.STORE_CURRENCY
-    whole = pricing.preview_or_none(customer=request.user, obj=obj, format_id=release_format)
-    lines = {line.track_id: line for line in whole.lines} if whole else {}
-    territory = whole.territory if whole else None
+    # A page view never encodes: sizes not known yet are estimated in the background.
+    whole = pricing.preview_or_none(
+        customer=request.user, obj=obj, format_id=release_format, estimate=False
+    )
+    known = whole if isinstance(whole, PricePreview) else None
+    lines = {line.track_id: line for line in known.lines} if known else {}
+    territory = known.territory if known else None
     pickers = {}
     for track in obj.tracks.all():
         fmt = asked if asked_track == str(track.pk) else pricing.DEFAULT_FORMAT
         if fmt == release_format and track.pk in lines:
             preview = pricing.track_preview(
-                line=lines[track.pk], format_id=fmt, territory=territory
+                line=lines[track.pk],
+                format_id=fmt,
+                territory=territory,
+                rate_minor_per_mb=known.rate_minor_per_mb,
             )
         else:
-            preview = pricing.preview_or_none(customer=request.user, obj=track, format_id=fmt)
+            preview = pricing.preview_or_none(
+                customer=request.user, obj=track, format_id=fmt, estimate=False
+            )
         pickers[track.pk] = pricing.figures(preview, format_id=fmt, currency=currency)
+    # Said once for the release, not under every track it applies to.
+    blocked = [p for p in pickers.values() if p.get("priced") and not p["available"]]
+    release_figures = pricing.figures(whole, format_id=release_format, currency=currency)
+    if blocked:
+        for row in [*blocked, release_figures]:
+            row["note"] = ""
+    owned = (
+        owned_formats(customer=request.user, track_ids=list(pickers))
+        if request.user.is_authenticated
+        else {}
+    )
     for tracks in dict(discs).values():
         for track in tracks:
             track.picker = pickers[track.pk]
+            track.owned_formats = [f for f in FORMATS if f in owned.get(track.pk, ())]
     context = {
         "release": obj,
         "discs": discs,
         "total_length": duration_display(length_ms),
-        "picker": pricing.figures(whole, format_id=release_format, currency=currency),
+        "picker": release_figures,
         "formats": list(FORMATS.values()),
         "signed_in": request.user.is_authenticated,
         "territory": territory,
+        "unavailable_count": len(blocked),
+        "owns_some": any(owned.values()),
+        "unavailable_reason": known.unavailable_reason if known else "",
     }
     return render(request, "storefront/release.html", context)
 
@@ -106,7 +132,7 @@ def prices_json(request: HttpRequest, kind: str, object_id: int) -> JsonResponse
     currency = settings.STORE_CURRENCY
     rows = [
         pricing.figures(
-            pricing.preview_or_none(customer=request.user, obj=obj, format_id=fmt),
+            pricing.preview_or_none(customer=request.user, obj=obj, format_id=fmt, estimate=False),
             format_id=fmt,
             currency=currency,
         )

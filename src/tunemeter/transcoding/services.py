@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -23,21 +24,28 @@ def _measure(args: tuple[int, object]) -> tuple[int, float, float]:
     return track_id, lufs, peak
 
 
-def loudness_analyse(*, release_ids: list[int] | None = None, workers: int = 1) -> int:
+def loudness_analyse(
+    *, release_ids: list[int] | None = None, workers: int = 1, on_progress=None
+) -> int:
     """Measure loudness of tracks that lack it (on `workers` processes), then album values.
 
-    Return the number of tracks measured.
+    Return the number of tracks measured; on_progress(done, total) follows the tracks.
     """
     tracks = Track.objects.filter(loudness_lufs__isnull=True, master__isnull=False)
     tracks = tracks.select_related("master")
     if release_ids is not None:
         tracks = tracks.filter(release_id__in=release_ids)
     jobs = [(t.pk, render_source(t.master)) for t in tracks]
-    if workers > 1 and len(jobs) > 1:
-        with worker_pool(workers) as pool:
-            results = list(pool.map(_measure, jobs))
-    else:
-        results = [_measure(job) for job in jobs]
+    results = []
+    on_progress and on_progress(0, len(jobs))
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and len(jobs) > 1:
+            measured = stack.enter_context(worker_pool(workers)).map(_measure, jobs)
+        else:
+            measured = map(_measure, jobs)
+        for result in measured:
+            results.append(result)
+            on_progress and on_progress(len(results), len(jobs))
     touched = set()
     for track_id, lufs, peak in results:
         catalog_services.track_loudness_record(

@@ -22,7 +22,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+
+from django.db import connections
 
 from tunemeter.transcoding import mp3, tagging
 from tunemeter.transcoding.models import SizeEstimate
@@ -75,16 +79,60 @@ def estimate_size(job: RenderJob) -> int:
     return fixed + round((excerpt - fixed) * n / m)
 
 
-def rendition_size(*, track_id: int, format_id: str) -> tuple[int, bool]:
-    """Return (size_bytes, exact) of a track in a format, estimating at most once."""
-    # The same job a download renders (loudness measured): tag bytes count in the size.
-    job = rendition_job(track_id=track_id, format_id=format_id)
+def _known(job: RenderJob) -> tuple[int, bool] | None:
     if (record := rendition_recorded(key=job.key)) is not None:
         return record.size_bytes, True
     if (size := exact_size(job)) is not None:
         return size, True
     if (known := SizeEstimate.objects.filter(key=job.key).first()) is not None:
         return known.size_bytes, False
+    return None
+
+
+def rendition_size_known(*, track_id: int, format_id: str) -> tuple[int, bool] | None:
+    """Return (size_bytes, exact) when it is known without encoding anything, else None."""
+    return _known(rendition_job(track_id=track_id, format_id=format_id))
+
+
+_pending: set[tuple[int, str]] = set()
+_pending_lock = threading.Lock()
+# One estimating thread for the whole process: a burst of page views for a format not
+# yet estimated queues one estimate per track, never one per request.
+_estimator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="estimate")
+
+
+def _estimate_one(track_id: int, format_id: str) -> None:
+    try:
+        rendition_size(track_id=track_id, format_id=format_id)
+    except Exception:
+        logger.exception("background estimate failed format=%s track=%s", format_id, track_id)
+    finally:
+        with _pending_lock:
+            _pending.discard((track_id, format_id))
+        connections.close_all()
+
+
+def estimates_schedule(*, track_ids: list[int], format_id: str) -> int:
+    """Queue background estimates for tracks (each at most once at a time); return how many."""
+    queued = 0
+    for track_id in track_ids:
+        with _pending_lock:
+            if (track_id, format_id) in _pending:
+                continue
+            _pending.add((track_id, format_id))
+        _estimator.submit(_estimate_one, track_id, format_id)
+        queued += 1
+    if queued:
+        logger.info("estimates queued format=%s tracks=%d", format_id, queued)
+    return queued
+
+
+def rendition_size(*, track_id: int, format_id: str) -> tuple[int, bool]:
+    """Return (size_bytes, exact) of a track in a format, estimating at most once."""
+    # The same job a download renders (loudness measured): tag bytes count in the size.
+    job = rendition_job(track_id=track_id, format_id=format_id)
+    if (known := _known(job)) is not None:
+        return known
     size = estimate_size(job)
     SizeEstimate.objects.update_or_create(
         key=job.key,
@@ -94,4 +142,11 @@ def rendition_size(*, track_id: int, format_id: str) -> tuple[int, bool]:
     return size, False
 
 
-__all__ = ["estimate_size", "exact_size", "output_channels", "rendition_size"]
+__all__ = [
+    "estimate_size",
+    "estimates_schedule",
+    "exact_size",
+    "output_channels",
+    "rendition_size",
+    "rendition_size_known",
+]

@@ -13,13 +13,15 @@ from tunemeter.ops.demo.catalog import catalog_minutes, write_catalog, write_tra
 __all__ = ["demo_generate", "demo_minutes", "demo_track"]
 
 
-def demo_generate(*, dest: Path, seed: int = 2026, scale: float = 1.0) -> list[Path]:
+def demo_generate(
+    *, dest: Path, seed: int = 2026, scale: float = 1.0, on_progress=None
+) -> list[Path]:
     """Write the demo catalog's FLAC files (and folder covers) under dest; return the FLAC paths.
 
     `scale` multiplies every track's length: 1.0 gives the full catalog (about 40 minutes),
-    small values give short tracks for tests.
+    small values give short tracks for tests. on_progress(done, total) follows the tracks.
     """
-    return write_catalog(Path(dest), seed, scale)
+    return write_catalog(Path(dest), seed, scale, on_progress=on_progress)
 
 
 def demo_minutes() -> float:

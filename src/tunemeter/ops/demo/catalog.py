@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -160,7 +162,13 @@ def _write_track(job: _TrackJob) -> float:
     return len(pcm) / SR
 
 
-def write_catalog(dest: Path, seed: int, scale: float, workers: int | None = None) -> list[Path]:
+def write_catalog(
+    dest: Path,
+    seed: int,
+    scale: float,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
     """Write every release under dest/<album artist>/<album>/; return the FLAC paths.
 
     Tracks are rendered on `workers` processes (default: every core); each track's
@@ -212,11 +220,19 @@ def write_catalog(dest: Path, seed: int, scale: float, workers: int | None = Non
                     )
                 )
     workers = workers or os.cpu_count() or 1
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            seconds = sum(pool.map(_write_track, jobs))
-    else:
-        seconds = sum(map(_write_track, jobs))
+    seconds = 0.0
+    on_progress and on_progress(0, len(jobs))
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+            )
+            results = pool.map(_write_track, jobs)
+        else:
+            results = map(_write_track, jobs)
+        for done, length in enumerate(results, start=1):
+            seconds += length
+            on_progress and on_progress(done, len(jobs))
     log.info(
         "wrote %d demo tracks, %.1f min of audio, in %.1f s",
         len(jobs),

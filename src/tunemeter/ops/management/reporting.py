@@ -40,10 +40,10 @@ def print_report(report: ImportReport, *, dry_run: bool, console: Console) -> No
         console.print(f"stopped: {report.stopped}", highlight=False, markup=False)
 
 
-def loudness_phase(*, console: Console, workers: int) -> None:
+def loudness_phase(*, console: Console, workers: int, on_progress=None) -> None:
     """Measure the loudness of newly imported tracks (for ReplayGain tags) and say so."""
     started = time.perf_counter()
-    count = loudness_analyse(workers=workers)
+    count = loudness_analyse(workers=workers, on_progress=on_progress)
     seconds = time.perf_counter() - started
     if count:
         console.print(f"loudness (EBU R128): {count} tracks in {seconds:.1f} s", highlight=False)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from tunemeter.display import format_label, money_display, size_display
 from tunemeter.shop.cart import cart_items
@@ -37,3 +43,28 @@ def cart_count(context) -> int:
     """{% cart_count as n %}: how many items the visitor's cart holds."""
     request = context.get("request")
     return len(cart_items(session=request.session)) if request is not None else 0
+
+
+@register.filter(name="when")
+def when(value, style: str = "datetime"):
+    """Write a moment with its zone shown; the browser rewrites it in the visitor's zone.
+
+    The server writes UTC and says so ("29 Nov 2026, 20:31 UTC"); store.js replaces the
+    text with the same moment in the buyer's own zone, named (Intl.DateTimeFormat).
+    """
+    if not value:
+        return ""
+    moment = timezone.localtime(value, UTC)
+    text = date_format(moment, "TIME_FORMAT" if style == "time" else "DATETIME_FORMAT")
+    return format_html(
+        '<time datetime="{}" data-local="{}">{} UTC</time>',
+        moment.isoformat().replace("+00:00", "Z"),
+        style,
+        text,
+    )
+
+
+@register.filter(name="translated")
+def translated(value: str) -> str:
+    """Translate a message stored in English (e.g. a sale-gate reason) when shown."""
+    return _(value) if value else value

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from tunemeter import storage
+from tunemeter.ops.management.firstrun import announce_when_live
 
 
 class Command(BaseCommand):
@@ -21,8 +22,10 @@ class Command(BaseCommand):
         swept = storage.sweep_temp_files()
         if swept:
             self.stdout.write(f"removed {swept} temp files left by an earlier crash")
-        self.stdout.write(f"Tunemeter is serving on http://{host}:{port}/  (admin: /admin/)")
+        self.stdout.write(f"starting the server on http://{host}:{port}/ …")
         self.stdout.write(f"data dir: {settings.DATA_DIR}")
+        # The URL (and a first run's demo logins) once the port answers, last and boxed.
+        announce_when_live(host=host, port=port, out=self.stdout._out)
         uvicorn.run(
             "tunemeter.asgi:application",
             host=host,

@@ -11,16 +11,26 @@
     const price = form.querySelector("[data-testid='price-" + tid + "']");
     const note = form.querySelector("[data-testid='note-" + tid + "']");
     const add = form.querySelector("[data-testid='add-" + tid + "']");
+    const rate = form.querySelector("[data-testid='rate-" + tid + "']");
     const discount = form.querySelector("[data-testid='discount-" + tid + "']");
     if (discount) discount.remove();
+    form.querySelector("output").classList.toggle("pending", Boolean(row.pending));
     if (!row.priced) {
       size.textContent = ""; price.textContent = ""; note.textContent = row.note;
+      if (rate) rate.textContent = "";
       return;
     }
     size.textContent = row.size_display;
     price.textContent = row.price_display;
+    if (rate) rate.textContent = row.rate_display;
     note.textContent = row.note;
     if (add) add.disabled = !row.available;
+  }
+
+  // Never leave another format's figures on screen while this one's are on their way.
+  function calculating(form) {
+    const output = form.querySelector("output");
+    fill(form, { priced: false, pending: true, note: output.dataset.calculating });
   }
 
   async function prices(form, formats) {
@@ -49,19 +59,44 @@
     const select = form.querySelector("select[name=format]");
     const output = form.querySelector("output");
     let seq = 0;
-    select.addEventListener("change", async function () {
-      const mine = ++seq;
+    async function show(mine) {
       output.setAttribute("aria-busy", "true");
       try {
         const rows = await prices(form, [select.value]);
-        if (mine === seq) fill(form, rows[0]);
+        if (mine !== seq) return;
+        fill(form, rows[0]);
+        // Being estimated in the background: ask again shortly.
+        if (rows[0].pending) { setTimeout(function () { if (mine === seq) show(mine); }, 1500); return; }
       } catch (e) {
-        // Leave the figures as they were; "Show size and price" still works.
-      } finally {
-        if (mine === seq) output.removeAttribute("aria-busy");
+        // No figures rather than wrong ones; "Show size and price" still works.
+        if (mine === seq) fill(form, { priced: false, note: "" });
       }
+      if (mine === seq) output.removeAttribute("aria-busy");
+    }
+    select.addEventListener("change", function () {
+      const mine = ++seq;
+      calculating(form);
+      show(mine);
     });
+    // A page drawn while this format was being estimated: keep asking until it is known.
+    if (output.classList.contains("pending")) show(++seq);
     select.addEventListener("focus", function () { annotate(form, select); });
+  });
+
+  // Moments: the server writes UTC and says so; show them in the visitor's own zone, named.
+  const lang = document.documentElement.lang || undefined;
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    const moment = new Date(el.getAttribute("datetime"));
+    if (isNaN(moment)) return;
+    const options = el.dataset.local === "time"
+      ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
+    try {
+      const text = new Intl.DateTimeFormat(lang, options).format(moment);
+      const zone = new Intl.DateTimeFormat(lang, { timeZoneName: "short" })
+        .formatToParts(moment).find(function (p) { return p.type === "timeZoneName"; });
+      el.textContent = text + (zone ? " " + zone.value : "");
+      el.title = el.getAttribute("datetime");
+    } catch (e) { /* keep the UTC text */ }
   });
 
   // The quote countdown: "14:59 left", then the expiry message.
