@@ -46,6 +46,13 @@ SKIPPED = {
     "storefront:cover": "an image",
     "storefront:preview": "an audio file",
     "customers:password_reset_confirm": "needs a mailed token; the e-mail is checked below",
+    "customers:token_new": "POST only; the account page listing tokens is walked",
+    "customers:token_revoke": "POST only",
+    "healthz": "a JSON health probe for machines",
+    "metrics": "Prometheus text for machines",
+    "shop:card_topup": "POST only; starts a card payment",
+    "shop:card_topup_page": "exists only with Stripe keys configured (not in this walk)",
+    "shop:stripe_webhook": "POST from Stripe, JSON",
 }
 
 
