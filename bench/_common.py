@@ -48,3 +48,130 @@ def print_rows(rows: list[tuple[str, str]]) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name.ljust(width)}  {value}")
+
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _git_commit() -> str:
+    """Return the short commit the bench ran at, marked dirty when the tree has changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def _cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo (empty where the kernel does not say)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def environment() -> dict:
+    """Describe where a bench ran: commit, versions, cores and the load when it finished.
+
+    The load average is the honest caveat of every figure: a bench run on a busy
+    machine says so in its own result.
+    """
+    import platform
+    from datetime import UTC, datetime
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        import av
+
+        ffmpeg = av.ffmpeg_version_info
+        pyav = av.__version__
+    except ImportError:
+        ffmpeg = pyav = None
+    try:
+        lame = version("lameenc")
+    except PackageNotFoundError:
+        lame = None
+    load1, load5, load15 = os.getloadavg()
+    return {
+        "commit": _git_commit(),
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "python": platform.python_version(),
+        "pyav": pyav,
+        "ffmpeg": ffmpeg,
+        "lameenc": lame,
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "load_average": [round(load1, 2), round(load5, 2), round(load15, 2)],
+    }
+
+
+def bench_arguments(parser) -> None:
+    """Add the options every bench shares: --json (print) and --save (bench/results/)."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="also write the JSON to bench/results/<bench>.json (the README's tables read it)",
+    )
+
+
+def bench_finish(name: str, result: dict, args) -> dict:
+    """Stamp a result with where it ran; print it as JSON and save it as asked."""
+    import json
+
+    result = {"bench": name, **result, "environment": environment()}
+    if getattr(args, "json", False):
+        print(json.dumps(result))
+    if getattr(args, "save", False):
+        RESULTS_DIR.mkdir(exist_ok=True)
+        (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process (not its children) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    # Fields 14 and 15 of proc(5) (utime, stime), counted from after the command name.
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def bench_license(release, *, since=None) -> None:
+    """License a bench release worldwide, co-owned by a mandated label and an artist.
+
+    Every purchase then passes the sale gate for any buyer's territory and accrues
+    royalties both to a payable account and to escrow, as a real store's would.
+    """
+    from datetime import UTC, datetime
+
+    from tunemeter.rights.models import SOUND_RECORDING, RightsHolder
+    from tunemeter.rights.services import deal_create, mandate_register, split_set
+
+    since = since or datetime(2026, 1, 1, tzinfo=UTC)
+    label = RightsHolder.objects.create(kind="label", name=f"Bench Label {release.pk}")
+    artist_holder = RightsHolder.objects.create(kind="artist", name=f"Bench Artist {release.pk}")
+    mandate_register(
+        holder=label, right_type=SOUND_RECORDING, territories="Worldwide", starts_at=since
+    )
+    deal_create(
+        licensor=label, release=release, territories="Worldwide", starts_at=since,
+        sr_share_bps=7000, preset="flat-8",
+    )  # fmt: skip
+    split_set(
+        release=release, right_type=SOUND_RECORDING, shares=[(label, 6000), (artist_holder, 4000)]
+    )

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import free_port, wait_port
+from _common import bench_license, free_port, wait_port
 
 PG_ADMIN_URL = os.environ.get(
     "TUNEMETER_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
@@ -98,8 +98,6 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
 
     from tunemeter.catalog.models import Artist, Master, Release, Track
     from tunemeter.customers.services import customer_register
-    from tunemeter.rights.models import SOUND_RECORDING, RightsHolder
-    from tunemeter.rights.services import deal_create, mandate_register, split_set
     from tunemeter.shop.payments import PROVIDERS
 
     artist = Artist.objects.create(name="Bench Artist")
@@ -133,20 +131,7 @@ def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
         )
         track.save()
         ids.append(track.pk)
-    # Licensed worldwide, co-owned by a label with a mandate and an artist without one:
-    # every purchase accrues royalties to a payable account and to escrow.
-    label = RightsHolder.objects.create(kind="label", name="Bench Label")
-    artist_holder = RightsHolder.objects.create(kind="artist", name="Bench Artist")
-    mandate_register(
-        holder=label, right_type=SOUND_RECORDING, territories="Worldwide", starts_at=SINCE
-    )
-    deal_create(
-        licensor=label, release=release, territories="Worldwide", starts_at=SINCE,
-        sr_share_bps=7000, preset="flat-8",
-    )  # fmt: skip
-    split_set(
-        release=release, right_type=SOUND_RECORDING, shares=[(label, 6000), (artist_holder, 4000)]
-    )
+    bench_license(release, since=SINCE)
     people = []
     for n in range(clients):
         email = f"bench{n}@example.org"
