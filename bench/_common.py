@@ -175,3 +175,75 @@ def bench_license(release, *, since=None) -> None:
     split_set(
         release=release, right_type=SOUND_RECORDING, shares=[(label, 6000), (artist_holder, 4000)]
     )
+
+
+def bought_release(
+    tmp: Path, *, tracks: int, seconds: float, formats: list[str], **env: str
+) -> tuple:
+    """Make a store in tmp with one generated release, licensed and bought in formats.
+
+    Return (buyer, release, orders by format). The buyer is in Germany with a large
+    demo balance; downloads per customer are not limited, so a bench measures the
+    server, not the limit.
+    """
+    import sys
+
+    os.environ.update(
+        TUNEMETER_DATA_DIR=str(tmp / "data"),
+        DJANGO_SETTINGS_MODULE="tunemeter.settings",
+        TUNEMETER_LOG_LEVEL="WARNING",
+        TUNEMETER_DEMO_PAYMENTS="1",
+        TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER="1000",
+        **env,
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tunemeter.catalog.demo import demo_track
+    from tunemeter.catalog.importing.pipeline import import_run
+    from tunemeter.catalog.models import Release
+    from tunemeter.customers.services import customer_register
+    from tunemeter.pricing.services import quote_create
+    from tunemeter.shop.payments import PROVIDERS
+    from tunemeter.shop.services import order_place
+
+    call_command("migrate", verbosity=0)
+    print(f"generating a {tracks}-track release…", file=sys.stderr)
+    lib = tmp / "lib" / "Bench Artist" / "Bench Release"
+    lib.mkdir(parents=True)
+    styles = ["synthpop", "ambient", "jazz"]
+    for i in range(tracks):
+        demo_track(
+            dest=lib / f"{i + 1:02d} - Track {i + 1}.flac",
+            seconds=seconds,
+            style=styles[i % 3],
+            seed=50 + i,
+        )
+    import_run(root=tmp / "lib")
+    release = Release.objects.get()
+    bench_license(release)
+    buyer = customer_register(
+        email="bench@example.org", password="bench passphrase 2026", country="DE"
+    )
+    for k in range(200):
+        PROVIDERS["demo"].deposit(customer=buyer, amount_minor=100_00, reference=f"d{k}")
+    print(f"buying the release in {len(formats)} formats…", file=sys.stderr)
+    orders = {}
+    for fmt in formats:
+        quote = quote_create(customer=buyer, items=[(release, fmt)])
+        orders[fmt] = order_place(customer=buyer, quote=quote, idempotency_key=fmt)
+    return buyer, release, orders
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (0 when it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

@@ -38,21 +38,15 @@ from pathlib import Path
 from _common import (
     bench_arguments,
     bench_finish,
-    bench_license,
+    bought_release,
     cpu_seconds,
     free_port,
     print_rows,
+    rss_mb,
     wait_port,
 )
 
 SERVER_CORE, CLIENT_CORE = "0", "1"
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _tree_cpu(pid: int) -> float:
@@ -169,60 +163,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="tunemeter-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        os.environ.update(
-            TUNEMETER_DATA_DIR=str(tmp / "data"),
-            DJANGO_SETTINGS_MODULE="tunemeter.settings",
-            TUNEMETER_LOG_LEVEL="WARNING",
-            TUNEMETER_DEMO_PAYMENTS="1",
-            TUNEMETER_MAX_DOWNLOADS_PER_CUSTOMER="1000",
-        )
-        os.environ.pop("DATABASE_URL", None)
-        import django
+        from tunemeter.transcoding.formats import FORMATS
 
-        django.setup()
+        buyer, release, orders = bought_release(
+            tmp, tracks=args.tracks, seconds=args.seconds_per_track, formats=list(FORMATS)
+        )
         from django.conf import settings
-        from django.core.management import call_command
 
         from tunemeter import storage
-        from tunemeter.catalog.demo import demo_track
-        from tunemeter.catalog.importing.pipeline import import_run
-        from tunemeter.catalog.models import Release
-        from tunemeter.customers.services import customer_register
         from tunemeter.delivery.services import release_link, track_link
-        from tunemeter.pricing.services import quote_create
         from tunemeter.shop.models import Entitlement
-        from tunemeter.shop.payments import PROVIDERS
-        from tunemeter.shop.services import order_place
-        from tunemeter.transcoding.formats import FORMATS
         from tunemeter.transcoding.models import Rendition
         from tunemeter.transcoding.render import render
         from tunemeter.transcoding.selectors import render_job
-
-        call_command("migrate", verbosity=0)
-        print(f"generating a {args.tracks}-track release…", file=sys.stderr)
-        lib = tmp / "lib" / "Bench Artist" / "Bench Release"
-        lib.mkdir(parents=True)
-        styles = ["synthpop", "ambient", "jazz"]
-        for i in range(args.tracks):
-            demo_track(
-                dest=lib / f"{i + 1:02d} - Track {i + 1}.flac",
-                seconds=args.seconds_per_track,
-                style=styles[i % 3],
-                seed=50 + i,
-            )
-        import_run(root=tmp / "lib")
-        release = Release.objects.get()
-        bench_license(release)
-        buyer = customer_register(
-            email="bench@example.org", password="bench passphrase 2026", country="DE"
-        )
-        for k in range(200):
-            PROVIDERS["demo"].deposit(customer=buyer, amount_minor=100_00, reference=f"d{k}")
-        orders = {}
-        print("buying the release in every format…", file=sys.stderr)
-        for fmt in FORMATS:
-            quote = quote_create(customer=buyer, items=[(release, fmt)])
-            orders[fmt] = order_place(customer=buyer, quote=quote, idempotency_key=fmt)
 
         def entitlements(fmt: str) -> list:
             return list(
@@ -372,7 +325,7 @@ def main() -> None:
             )
 
             # 4. Memory with 100 downloads in flight (slow readers holding connections).
-            before = _rss_mb(plain.pid)
+            before = rss_mb(plain.pid)
             conns = []
             for i in range(100):
                 conn = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=60)
@@ -381,7 +334,7 @@ def main() -> None:
                 response.read(64 * 1024)
                 conns.append((conn, response))
             time.sleep(1.0)
-            peak = _rss_mb(plain.pid)
+            peak = rss_mb(plain.pid)
             for conn, _response in conns:
                 conn.close()
             result["memory_growth_mb"] = round(peak - before, 1)
