@@ -202,10 +202,10 @@ def bought_release(
     django.setup()
     from django.core.management import call_command
 
-    from tunemeter.catalog.demo import demo_track
     from tunemeter.catalog.importing.pipeline import import_run
     from tunemeter.catalog.models import Release
     from tunemeter.customers.services import customer_register
+    from tunemeter.ops.demo import demo_track
     from tunemeter.pricing.services import quote_create
     from tunemeter.shop.payments import PROVIDERS
     from tunemeter.shop.services import order_place

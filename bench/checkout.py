@@ -1,11 +1,16 @@
 """Benchmark checkout over real HTTP: N clients place orders for different customers.
 
-For SQLite and, when reachable, PostgreSQL: start the server on a fresh store, sign
-in N customers (default 16) with funded balances, and let each client quote and buy
-tracks one after another for --seconds. Print orders/s, p50/p99 latency of a
+For SQLite and, when reachable, PostgreSQL: start the server on a fresh store of
+--releases licensed, co-owned releases of 6 tracks, with --history prior orders
+already in the database (placed through the same services), sign in N customers
+(default 16) with funded balances — timed apart — and let each client quote and buy
+one after another for --seconds: single tracks in exactly sized formats (WAV, MP3
+CBR), single tracks in estimated formats (FLAC, MP3 V0: their size estimates already
+made, as the background job makes them after an import) and whole releases. The
+first --warmup seconds are not counted. Print orders/s, p50/p99 latency of a
 purchase (quote + order), errors, and whether `ledger verify` is clean afterwards.
 
-    python bench/checkout.py [--clients 16] [--seconds 20] [--json]
+    python bench/checkout.py [--clients 16] [--seconds 20] [--json] [--save]
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import bench_license, free_port, wait_port
+from _common import bench_arguments, bench_finish, bench_license, free_port, wait_port
 
 PG_ADMIN_URL = os.environ.get(
     "TUNEMETER_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
 )
-PG_BENCH_DB = "tunemeter_bench"
+PG_BENCH_DB = f"tunemeter_bench_{os.getpid()}"  # two runs at once must not share it
 PASSWORD = "bench passphrase 2026"
 
 
@@ -44,6 +49,14 @@ def _postgres_url() -> str | None:
         print(f"PostgreSQL not reachable ({exc}); skipped", file=sys.stderr)
         return None
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+
+
+def _postgres_drop() -> None:
+    """Drop the bench database (the server has stopped by then)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
 
 
 class Client:
@@ -92,54 +105,77 @@ class Client:
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _prepare(clients: int, tracks: int) -> list[tuple[str, list[int]]]:
-    """Create the catalog rows and funded customers; return (email, track ids) per client."""
+def _prepare(clients: int, releases: int, history: int) -> list[tuple[str, list[int], list[int]]]:
+    """Create catalog rows, history and funded customers; return (email, tracks, releases)."""
     from django.contrib.auth import get_user_model
 
     from tunemeter.catalog.models import Artist, Master, Release, Track
     from tunemeter.customers.services import customer_register
+    from tunemeter.pricing.services import quote_create
     from tunemeter.shop.payments import PROVIDERS
+    from tunemeter.shop.services import order_place
+    from tunemeter.transcoding.models import SizeEstimate
+    from tunemeter.transcoding.services import rendition_job
 
     artist = Artist.objects.create(name="Bench Artist")
-    # Loudness as the importer would measure it: these masters have no audio file.
-    release = Release.objects.create(
-        title="Bench Release", artist=artist, loudness_lufs=-14.0, true_peak=0.9
-    )
-    ids = []
-    for i in range(1, tracks + 1):
-        track = Track.objects.create(
-            release=release,
-            position=i,
-            title=f"Bench {i}",
-            artist=artist,
-            loudness_lufs=-14.0,
-            true_peak=0.9,
+    track_ids, release_ids = [], []
+    for r in range(releases):
+        # Loudness as the importer would measure it: these masters have no audio file.
+        release = Release.objects.create(
+            title=f"Bench Release {r}", artist=artist, loudness_lufs=-14.0, true_peak=0.9
         )
-        track.master = Master.objects.create(
-            sha256=f"{i:064d}",
-            audio_sha256=f"{i:063d}a",
-            container="wav",
-            codec="pcm_s16le",
-            sample_rate=44100,
-            bit_depth=16,
-            channels=2,
-            length_samples=44100 * 180,
-            size_bytes=0,
-            storage_path="none",
-            source_path="none",
-            tag_fingerprint="",
-        )
-        track.save()
-        ids.append(track.pk)
-    bench_license(release, since=SINCE)
+        release_ids.append(release.pk)
+        for i in range(1, 7):
+            track = Track.objects.create(
+                release=release,
+                position=i,
+                title=f"Bench {r}-{i}",
+                artist=artist,
+                loudness_lufs=-14.0,
+                true_peak=0.9,
+            )
+            n = r * 6 + i
+            master = Master.objects.create(
+                track=track,
+                sha256=f"{n:064d}",
+                audio_sha256=f"{n:063d}a",
+                container="wav",
+                codec="pcm_s16le",
+                sample_rate=44100,
+                bit_depth=16,
+                channels=2,
+                length_samples=44100 * 180,
+                size_bytes=0,
+                storage_path="none",
+                source_path="none",
+                tag_fingerprint="",
+            )
+            # Estimates made ahead, as the job after an import makes them.
+            for format_id, size in (("flac", 21_000_000), ("mp3-v0", 6_500_000)):
+                job = rendition_job(track_id=track.pk, format_id=format_id)
+                SizeEstimate.objects.create(
+                    key=job.key, master=master, format_id=format_id, size_bytes=size
+                )
+            track_ids.append(track.pk)
+        bench_license(release, since=SINCE)
     people = []
     for n in range(clients):
         email = f"bench{n}@example.org"
         user = customer_register(email=email, password=PASSWORD, country="DE")
         for k in range(10):  # demo top-ups are capped per deposit
             PROVIDERS["demo"].deposit(customer=user, amount_minor=100_00, reference=f"bench{k}")
-        people.append((email, ids))
-    assert get_user_model().objects.count() == clients
+        people.append((email, track_ids, release_ids))
+    # Prior orders by other customers: the tables a store has after months of sales.
+    tracks = list(Track.objects.all())
+    for h in range(history):
+        if h % 50 == 0:
+            buyer = customer_register(email=f"past{h}@example.org", password=PASSWORD, country="FR")
+            for k in range(5):
+                PROVIDERS["demo"].deposit(customer=buyer, amount_minor=100_00, reference=f"p{k}")
+        item = (tracks[h % len(tracks)], ["wav", "mp3-320", "flac"][h % 3])
+        quote = quote_create(customer=buyer, items=[item])
+        order_place(customer=buyer, quote=quote, idempotency_key=f"past{h}")
+    assert get_user_model().objects.count() == clients + -(-history // 50)
     return people
 
 
@@ -153,7 +189,9 @@ def run_backend(name: str, args) -> dict:
     from tunemeter.ledger.selectors import ledger_verify
 
     call_command("migrate", verbosity=0)
-    people = _prepare(args.clients, args.tracks)
+    started = time.perf_counter()
+    people = _prepare(args.clients, args.releases, args.history)
+    print(f"prepared in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     port = free_port()
     server_log = Path(os.environ["TUNEMETER_DATA_DIR"]) / "server.log"
     server = subprocess.Popen(
@@ -168,13 +206,28 @@ def run_backend(name: str, args) -> dict:
     try:
         wait_port(port, server)
 
-        def client_loop(index: int, email: str, track_ids: list[int], stop_at: float) -> None:
+        signed_in: list[float] = []
+        ready = threading.Barrier(len(people) + 1)
+        counting = threading.Event()
+
+        def client_loop(index: int, email: str, track_ids, release_ids) -> None:
+            started = time.perf_counter()
             client = Client(port)
             client.login(email)
-            formats = ["wav", "aiff", "mp3-320", "mp3-256", "mp3-128"]
-            purchases = [(t, f) for f in formats for t in track_ids]
+            with lock:
+                signed_in.append(time.perf_counter() - started)
+            ready.wait()
+            # Track purchases in exact and estimated formats; every fifth a whole release.
+            tracks = [("track", t, f) for f in ("wav", "mp3-320") for t in track_ids]
+            tracks += [("track", t, f) for f in ("flac", "mp3-v0") for t in track_ids]
+            albums = [("release", r, f) for f in ("aiff", "mp3-256") for r in release_ids]
+            purchases = []
+            for k, item in enumerate(tracks):
+                purchases.append(item)
+                if k % 4 == 3 and albums:
+                    purchases.append(albums.pop((index + k) % len(albums)))
             n = 0
-            while time.monotonic() < stop_at and n < len(purchases):
+            while not stop.is_set() and n < len(purchases):
                 try:
                     status = purchase(client, index, email, n, purchases)
                 except (OSError, ValueError, http.client.HTTPException) as exc:
@@ -187,30 +240,39 @@ def run_backend(name: str, args) -> dict:
                         errors.append(str(status))
 
         def purchase(client, index, email, n, purchases):
-            """Quote and buy one track; return the final HTTP status."""
-            track_id, fmt = purchases[(n * 7 + index) % len(purchases)]
+            """Quote and buy one item; return the final HTTP status."""
+            kind, object_id, fmt = purchases[n]
             started = time.perf_counter()
             status, quote = client.api(
-                "/api/quotes", {"items": [{"track_id": track_id, "format": fmt}]}
+                "/api/quotes", {"items": [{f"{kind}_id": object_id, "format": fmt}]}
             )
             if status == 201:
                 status, _ = client.api("/api/orders", {"quote_id": quote["id"]}, key=f"{email}-{n}")
-            if status == 201:
+            if status == 201 and counting.is_set():
                 with lock:
                     latencies.append(time.perf_counter() - started)
+                    kinds[kind] += 1
             return status
 
-        stop_at = time.monotonic() + args.seconds
-        started = time.perf_counter()
+        kinds = {"track": 0, "release": 0}
+        stop = threading.Event()
         threads = [
-            threading.Thread(target=client_loop, args=(i, email, ids, stop_at))
-            for i, (email, ids) in enumerate(people)
+            threading.Thread(target=client_loop, args=(i, email, tracks, releases))
+            for i, (email, tracks, releases) in enumerate(people)
         ]
+        signin_started = time.perf_counter()
         for t in threads:
             t.start()
+        ready.wait()
+        signin_wall = time.perf_counter() - signin_started
+        time.sleep(args.warmup)
+        counting.set()
+        started = time.perf_counter()
+        time.sleep(args.seconds)
+        stop.set()
+        wall = time.perf_counter() - started
         for t in threads:
             t.join()
-        wall = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -223,6 +285,10 @@ def run_backend(name: str, args) -> dict:
     ordered = sorted(latencies)
     return {
         "orders": Order.objects.count(),
+        "counted_orders": len(latencies),
+        "release_orders": kinds["release"],
+        "signin_seconds": round(signin_wall, 2),
+        "signin_p50_ms": round(statistics.median(signed_in) * 1000, 1),
         "orders_per_s": round(len(latencies) / wall, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
         "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1)
@@ -237,8 +303,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--tracks", type=int, default=60)
-    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    parser.add_argument("--releases", type=int, default=10, help="releases of 6 tracks")
+    parser.add_argument("--history", type=int, default=2000, help="prior orders")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not counted")
+    bench_arguments(parser)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.backend:  # child: one backend, result as JSON on the last line
@@ -272,26 +340,36 @@ def main() -> None:
                     str(args.clients),
                     "--seconds",
                     str(args.seconds),
-                    "--tracks",
-                    str(args.tracks),
+                    "--releases",
+                    str(args.releases),
+                    "--history",
+                    str(args.history),
+                    "--warmup",
+                    str(args.warmup),
                 ],
                 env=env,
                 capture_output=True,
                 text=True,
-                check=True,
-            ).stdout
-            results[backend] = json.loads(out.strip().splitlines()[-1])
-    heads = ["orders", "orders/s", "p50 ms", "p99 ms", "errors"]
+            )
+            if backend == "postgres":
+                _postgres_drop()
+            if out.returncode:
+                raise SystemExit(f"{backend} run failed:\n{out.stderr[-3000:]}")
+            results[backend] = json.loads(out.stdout.strip().splitlines()[-1])
+    heads = ["orders/s", "p50 ms", "p99 ms", "releases", "errors", "sign-in s"]
     print(f"{'database':10} " + " ".join(f"{h:>9}" for h in heads) + "  ledger")
     for backend, row in results.items():
         if row is None:
             print(f"{backend:10} not reachable")
             continue
-        keys = ["orders", "orders_per_s", "p50_ms", "p99_ms", "errors"]
+        keys = ["orders_per_s", "p50_ms", "p99_ms", "release_orders", "errors", "signin_seconds"]
         ledger = "verified" if row["ledger_consistent"] else "NOT CONSISTENT"
         print(f"{backend:10} " + " ".join(f"{row[k]!s:>9}" for k in keys) + f"  {ledger}")
-    if args.json:
-        print(json.dumps(results))
+    bench_finish(
+        "checkout",
+        {"clients": args.clients, "seconds": args.seconds, "history": args.history, **results},
+        args,
+    )
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def main() -> None:
 
         from tunemeter import storage
         from tunemeter.delivery.services import track_link
-        from tunemeter.shop.models import Entitlement
+        from tunemeter.library.models import Entitlement
         from tunemeter.transcoding.models import Rendition
         from tunemeter.transcoding.render import render
         from tunemeter.transcoding.selectors import render_job

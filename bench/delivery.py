@@ -172,7 +172,7 @@ def main() -> None:
 
         from tunemeter import storage
         from tunemeter.delivery.services import release_link, track_link
-        from tunemeter.shop.models import Entitlement
+        from tunemeter.library.models import Entitlement
         from tunemeter.transcoding.models import Rendition
         from tunemeter.transcoding.render import render
         from tunemeter.transcoding.selectors import render_job

@@ -159,7 +159,7 @@ def main() -> None:
         import django
 
         django.setup()
-        from tunemeter.catalog.demo import demo_generate, demo_minutes
+        from tunemeter.ops.demo import demo_generate, demo_minutes
 
         print(f"generating {args.minutes:g} min of demo music…", file=sys.stderr)
         cd = demo_generate(dest=tmp / "cd", seed=args.seed, scale=args.minutes / demo_minutes())

@@ -95,7 +95,7 @@ def _cpu_wall(fn) -> tuple[float, float]:
 def _generate(spec: tuple[Path, float, str, int]) -> Path:
     """Write one demo master (cached between runs by its parameters); return its path."""
     dest, seconds, style, seed = spec
-    from tunemeter.catalog.demo import demo_track
+    from tunemeter.ops.demo import demo_track
 
     name = hashlib.sha256(f"{seconds}:{style}:{seed}".encode()).hexdigest()[:16] + ".flac"
     cached = CACHE_DIR / name
