@@ -211,3 +211,18 @@ def statement_html(*, holder: RightsHolder, period: Period) -> str:
             "LANGUAGE_CODE": get_language(),
         },
     )
+
+
+def statement_pages_write(
+    *, period: Period, out_dir: Path, holder_ids: list[int] | None = None
+) -> list[Path]:
+    """Write every holder's printable HTML statement for a period; return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ids = holder_ids or list(statement_summaries(period=period))
+    holders = RightsHolder.objects.in_bulk(ids)
+    written = []
+    for pk in sorted(holders):
+        page = out_dir / statement_file_name(pk, period, "html")
+        page.write_text(statement_html(holder=holders[pk], period=period), encoding="utf-8")
+        written.append(page)
+    return written

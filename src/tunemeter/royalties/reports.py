@@ -31,7 +31,7 @@ from tunemeter.royalties.dsr import (
     dsr_write,
     recipient_token,
 )
-from tunemeter.royalties.exports import statements_write
+from tunemeter.royalties.exports import statement_pages_write, statements_write
 from tunemeter.royalties.models import RoyaltyLine
 from tunemeter.royalties.periods import Period, period_parse
 from tunemeter.royalties.statements import raw_rows
@@ -200,7 +200,9 @@ def dsr_for_holder(*, holder: RightsHolder, period: Period) -> tuple[str, IO[byt
 def _export_job(job: tuple[str, str, str, list[int]]) -> list[str]:
     """Run one export job in a worker process; return the paths written."""
     kind, period_name, out_dir, holder_ids = job
-    export = statements_write if kind == "statements" else dsr_export
+    export = {"statements": statements_write, "pages": statement_pages_write, "dsr": dsr_export}[
+        kind
+    ]
     paths = export(period=period_parse(period_name), out_dir=Path(out_dir), holder_ids=holder_ids)
     connections.close_all()
     return [str(p) for p in paths]
@@ -212,18 +214,19 @@ def period_export(
     out_dir: Path,
     holder_ids: list[int] | None = None,
     dsr: bool = True,
+    pages: bool = False,
     workers: int | None = None,
 ) -> list[Path]:
-    """Write a period's CSV statements and DSR files on every core.
+    """Write a period's CSV statements, DSR files and (if asked) HTML pages on every core.
 
-    Holders are dealt into one group per core; each group's statements and its DSR
-    files are separate jobs for a pool of forked processes, each reading the
-    period's lines once for its own holders.
+    Holders are dealt into one group per core; each group's statements, its DSR
+    files and its pages are separate jobs for a pool of forked processes, each
+    reading the period's lines for its own holders.
     """
     ids = holder_ids or list(RightsHolder.objects.order_by("pk").values_list("pk", flat=True))
     workers = max(1, min(workers or os.cpu_count() or 1, len(ids)))
     groups = [sorted(ids[i::workers]) for i in range(workers)]
-    kinds = ["statements", "dsr"] if dsr else ["statements"]
+    kinds = ["statements"] + (["dsr"] if dsr else []) + (["pages"] if pages else [])
     jobs = [(kind, period.name, str(out_dir), group) for kind in kinds for group in groups]
     out_dir.mkdir(parents=True, exist_ok=True)
     if workers == 1:

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tunemeter.ledger.units import micro_format, minor_format
 from tunemeter.rights.models import RightsHolder
-from tunemeter.royalties.exports import statement_file_name, statement_html
 from tunemeter.royalties.periods import period_parse
 from tunemeter.royalties.reports import period_export
 from tunemeter.royalties.statements import ROUNDING_POLICY, statement_summaries
@@ -34,13 +33,12 @@ class Command(BaseCommand):
         if holder and RightsHolder.objects.filter(pk__in=holder).count() != len(set(holder)):
             raise CommandError(f"no such holder among {holder}")
         out = out or Path(settings.DATA_DIR) / "statements" / period.name
-        paths = period_export(period=period, out_dir=out, holder_ids=holder, dsr=not no_dsr)
+        # The printable pages are written by the same forked workers as the CSV and DSR.
+        paths = period_export(
+            period=period, out_dir=out, holder_ids=holder, dsr=not no_dsr, pages=True
+        )
         summaries = statement_summaries(period=period, holder_ids=holder)
         holders = RightsHolder.objects.in_bulk(list(summaries))
-        for pk in sorted(summaries):
-            page = out / statement_file_name(pk, period, "html")
-            page.write_text(statement_html(holder=holders[pk], period=period), encoding="utf-8")
-            paths.append(page)
         c = settings.STORE_CURRENCY
         self.stdout.write(f"Statements {period.name} ({c}) in {out}")
         self.stdout.write(
