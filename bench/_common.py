@@ -247,3 +247,24 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def master_fields(n: int, *, seconds: float = 180.0) -> dict:
+    """Return the fields of a master without audio (catalog rows for page and sale benches).
+
+    n makes the hashes unique; nothing reads the file, whose path is "none".
+    """
+    return {
+        "sha256": f"{n:064x}",
+        "audio_sha256": f"{n:063x}a",
+        "container": "flac",
+        "codec": "flac",
+        "sample_rate": 44100,
+        "bit_depth": 16,
+        "channels": 2,
+        "length_samples": round(44100 * seconds),
+        "size_bytes": 30_000_000,
+        "storage_path": "none",
+        "source_path": "none",
+        "tag_fingerprint": "",
+    }

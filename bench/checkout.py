@@ -28,7 +28,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import bench_arguments, bench_finish, bench_license, free_port, wait_port
+from _common import (
+    bench_arguments,
+    bench_finish,
+    bench_license,
+    free_port,
+    master_fields,
+    wait_port,
+)
 
 PG_ADMIN_URL = os.environ.get(
     "TUNEMETER_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
@@ -134,22 +141,7 @@ def _prepare(clients: int, releases: int, history: int) -> list[tuple[str, list[
                 loudness_lufs=-14.0,
                 true_peak=0.9,
             )
-            n = r * 6 + i
-            master = Master.objects.create(
-                track=track,
-                sha256=f"{n:064d}",
-                audio_sha256=f"{n:063d}a",
-                container="wav",
-                codec="pcm_s16le",
-                sample_rate=44100,
-                bit_depth=16,
-                channels=2,
-                length_samples=44100 * 180,
-                size_bytes=0,
-                storage_path="none",
-                source_path="none",
-                tag_fingerprint="",
-            )
+            master = Master.objects.create(track=track, **master_fields(r * 6 + i))
             # Estimates made ahead, as the job after an import makes them.
             for format_id, size in (("flac", 21_000_000), ("mp3-v0", 6_500_000)):
                 job = rendition_job(track_id=track.pk, format_id=format_id)

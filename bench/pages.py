@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_arguments, bench_finish
+from _common import bench_arguments, bench_finish, master_fields
 
 WORDS = [
     "neon",
@@ -106,24 +106,7 @@ def generate(tracks: int, seed: int = 7) -> None:
             )
         created = Track.objects.bulk_create(batch, batch_size=5000)
         Master.objects.bulk_create(
-            (
-                Master(
-                    track=t,
-                    sha256=f"{t.pk:064x}",
-                    audio_sha256=f"{t.pk:063x}a",
-                    container="flac",
-                    codec="flac",
-                    sample_rate=44100,
-                    bit_depth=16,
-                    channels=2,
-                    length_samples=44100 * t.length_ms // 1000,
-                    size_bytes=30_000_000,
-                    storage_path="none",
-                    source_path="none",
-                    tag_fingerprint="",
-                )
-                for t in created
-            ),
+            (Master(track=t, **master_fields(t.pk, seconds=t.length_ms / 1000)) for t in created),
             batch_size=5000,
         )
     search_index_rebuild()
