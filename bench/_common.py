@@ -106,8 +106,11 @@ def environment() -> dict:
         lame = version("lameenc")
     except PackageNotFoundError:
         lame = None
+    import sys
+
     load1, load5, load15 = os.getloadavg()
     return {
+        "command": " ".join(["python", f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
         "commit": _git_commit(),
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),

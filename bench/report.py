@@ -130,7 +130,9 @@ def table(saved: dict[str, dict]) -> str:
         except (KeyError, TypeError, ValueError):
             text, met = "not in the saved result", None
         env = result["environment"]
-        run = f"`bench/{goal.bench}.py`, {env['commit']}, load {env['load_average'][0]}"
+        command = env.get("command", f"python bench/{goal.bench}.py").replace(" --save", "")
+        when = env["finished_at"][:10]
+        run = f"`{command}` at {env['commit']}, {when}, load {env['load_average'][0]}"
         verdict = "–" if met is None else ("yes" if met else "**no**")
         lines.append(f"| {goal.figure} | {goal.goal} | {text} | {verdict} | {run} |")
     lines.append("")
