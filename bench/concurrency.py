@@ -78,7 +78,7 @@ def main() -> None:
         from django.conf import settings
 
         from tunemeter import storage
-        from tunemeter.delivery.services import track_link
+        from tunemeter.delivery.links import track_link
         from tunemeter.library.models import Entitlement
         from tunemeter.transcoding.models import Rendition
         from tunemeter.transcoding.render import render

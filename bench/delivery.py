@@ -171,7 +171,7 @@ def main() -> None:
         from django.conf import settings
 
         from tunemeter import storage
-        from tunemeter.delivery.services import release_link, track_link
+        from tunemeter.delivery.links import release_link, track_link
         from tunemeter.library.models import Entitlement
         from tunemeter.transcoding.models import Rendition
         from tunemeter.transcoding.render import render
