@@ -141,7 +141,9 @@ def _prepare(clients: int, releases: int, history: int) -> list[tuple[str, list[
                 loudness_lufs=-14.0,
                 true_peak=0.9,
             )
-            master = Master.objects.create(track=track, **master_fields(r * 6 + i))
+            master = Master.objects.create(**master_fields(r * 6 + i))
+            track.master = master
+            track.save(update_fields=["master"])
             # Estimates made ahead, as the job after an import makes them.
             for format_id, size in (("flac", 21_000_000), ("mp3-v0", 6_500_000)):
                 job = rendition_job(track_id=track.pk, format_id=format_id)

@@ -132,7 +132,10 @@ def measure(name: str, files: list[Path], root: Path, tmp: Path, workers: int) -
     first = run_import(root, tmp / f"data-{name}", workers)
     again = run_import(root, tmp / f"data-{name}", workers)
     drop_cache(files)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     reference = decode_seconds(files)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    reference_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
         "files": len(files),
         "audio_seconds": round(seconds, 1),
@@ -141,6 +144,7 @@ def measure(name: str, files: list[Path], root: Path, tmp: Path, workers: int) -
         "realtime_per_core": round(seconds / first["wall_seconds"] / workers, 1),
         "realtime_per_cpu_second": round(seconds / first["cpu_seconds"], 1),
         "decode_only_realtime_one_core": round(seconds / reference, 1),
+        "decode_only_realtime_per_cpu_second": round(seconds / reference_cpu, 1),
     }
 
 
@@ -186,7 +190,11 @@ def main() -> None:
                 "  re-import, unchanged",
                 f"{r['reimport']['wall_seconds']} s, updated {r['reimport'].get('updated', '?')}",
             ),
-            ("  bare decode, 1 core", f"{r['decode_only_realtime_one_core']:.0f}× real time"),
+            (
+                "  bare decode, 1 core",
+                f"{r['decode_only_realtime_one_core']:.0f}× real time, "
+                f"{r['decode_only_realtime_per_cpu_second']:.0f}× per CPU-second",
+            ),
         ]
     print_rows(rows)
     bench_finish("import", result, args)

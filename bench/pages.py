@@ -90,25 +90,27 @@ def generate(tracks: int, seed: int = 7) -> None:
             Release.genres.through(release_id=r.pk, genre_id=genres[i % len(genres)].pk)
             for i, r in enumerate(releases)
         )
+        lengths = [180_000 + (i % 120) * 1000 for i in range(tracks)]
+        masters = Master.objects.bulk_create(
+            (Master(**master_fields(i + 1, seconds=ms / 1000)) for i, ms in enumerate(lengths)),
+            batch_size=5000,
+        )
         batch: list[Track] = []
         for i in range(tracks):
             release = releases[i // 10]
             batch.append(
                 Track(
                     release=release,
+                    master=masters[i],
                     position=i % 10 + 1,
                     title=f"{name(2)} {i}",
                     artist_id=release.artist_id,
-                    length_ms=180_000 + (i % 120) * 1000,
+                    length_ms=lengths[i],
                     loudness_lufs=-14.0,
                     true_peak=0.9,
                 )
             )
-        created = Track.objects.bulk_create(batch, batch_size=5000)
-        Master.objects.bulk_create(
-            (Master(track=t, **master_fields(t.pk, seconds=t.length_ms / 1000)) for t in created),
-            batch_size=5000,
-        )
+        Track.objects.bulk_create(batch, batch_size=5000)
     search_index_rebuild()
 
 
