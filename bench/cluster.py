@@ -9,7 +9,7 @@ measures, through nginx:
 - renders_per_s: uncached renditions encoded by the workers (warm jobs on Celery);
 - errors: requests or jobs that failed.
 
-    python bench/cluster.py [--buyers 40] [--downloads 40] [--renders 12] [--json]
+    python bench/cluster.py [--buyers 40] [--downloads 40] [--renders 12] [--json] [--save]
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from _common import bench_arguments, bench_finish
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -127,7 +129,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=3)
     parser.add_argument("--seconds-per-track", type=float, default=30)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--json", action="store_true")
+    bench_arguments(parser)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="tunemeter-cluster-bench-"))
     args.library = library(base, args.tracks, args.seconds_per_track)
@@ -136,11 +138,9 @@ def main() -> None:
         results = {f"nodes_{n}": measure(n, args, base, s3.env(), args.redis_url) for n in (1, 2)}
     finally:
         s3.stop()
-    if args.json:
-        print(json.dumps(results, indent=1))
-    else:
-        for name, row in results.items():
-            print(name, " ".join(f"{k}={v}" for k, v in row.items()))
+    for name, row in results.items():
+        print(name, " ".join(f"{k}={v}" for k, v in row.items()))
+    bench_finish("cluster", results, args)
 
 
 if __name__ == "__main__":
