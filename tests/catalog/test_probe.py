@@ -216,3 +216,17 @@ def test_limits_are_configurable(tmp_path):
     assert "exceeds the limit" in rejected(path, short)
     low = Limits(max_seconds=3600, max_sample_rate=22050, max_channels=8)
     assert "44100 Hz exceeds" in rejected(path, low)
+
+
+def test_wav_with_an_unknown_codec_tag_is_rejected_with_a_reason(tmp_path):
+    """A WAVE format tag FFmpeg has no decoder for (found by fuzzing) is refused, not a crash.
+
+    Before, PyAV's stream had no codec context and the probe raised AttributeError.
+    """
+    data = bytes(4000)
+    fmt = struct.pack("<HHIIHH", 0x7777, 2, 44100, 44100 * 4, 4, 16)
+    body = b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt
+    body += b"data" + struct.pack("<I", len(data)) + data
+    path = tmp_path / "odd.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    assert "codec is unknown" in rejected(path)

@@ -29,6 +29,10 @@ def _import(root: Path, out: Path) -> None:
             {
                 "accepted": len(report.imported) + len(report.updated) + len(report.unchanged),
                 "rejected": [[str(p), reason] for p, reason in report.rejected],
+                # A mutation that leaves the audio intact is a duplicate of another file,
+                # which the importer lists (with its reason) rather than imports twice.
+                "duplicates": [[str(p), reason] for p, reason in report.duplicates],
+                "skipped": [[str(p), reason] for p, reason in report.skipped],
                 "tracks": list(Track.objects.values_list("pk", flat=True)),
                 "seconds": time.perf_counter() - started,
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -74,8 +74,9 @@ def test_fuzzed_media_is_accepted_or_refused_cleanly(tmp_path, slow_scale):
         preexec_fn=_bounded,
     )
     report = json.loads(report_path.read_text())
-    assert report["accepted"] + len(report["rejected"]) == count  # every file has an outcome
-    assert all(reason.strip() for _, reason in report["rejected"])  # each with a reason
+    outcomes = [report["rejected"], report["duplicates"], report["skipped"]]
+    assert report["accepted"] + sum(map(len, outcomes)) == count  # every file has an outcome
+    assert all(reason.strip() for listed in outcomes for _, reason in listed)  # with a reason
     subprocess.run(
         [sys.executable, "-m", "tests.slow.fuzzsite", "render", str(report_path)],
         env=env,

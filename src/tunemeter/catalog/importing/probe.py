@@ -99,6 +99,8 @@ def _stream(container_name: str, media: av.container.InputContainer) -> av.audio
     if not media.streams.audio:
         raise MasterRejected("no audio stream")
     stream = media.streams.audio[0]
+    if stream.codec_context is None:  # FFmpeg knows no decoder for the stream's codec tag
+        raise MasterRejected("its audio codec is unknown: the header may be damaged")
     codec = stream.codec_context.name
     _, accepted = CONTAINERS[container_name]
     if codec in LOSSY_CODECS:
