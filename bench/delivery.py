@@ -300,8 +300,12 @@ def main() -> None:
                 customer_id=buyer.pk, order_id=orders["flac"].pk, release=release, format_id="flac"
             )
             started = time.perf_counter()
-            whole, _, zip_bytes = _fetch(plain_port, zip_path)
+            _, _, streamed_bytes = _fetch(plain_port, zip_path)
             zip_wall = time.perf_counter() - started
+            # Uncached, the zip streams without a length (FLAC sizes are not known until
+            # encoded); once its members are cached it is sized, and ranges apply to that
+            # representation: resume it against a whole download of the same one.
+            whole, _, zip_bytes = _fetch(plain_port, zip_path)
             half = zip_bytes // 2
             conn = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=600)
             conn.request("GET", zip_path, headers={"Range": f"bytes=0-{half - 1}"})
@@ -317,7 +321,7 @@ def main() -> None:
             if response.status != 206 or hashlib.sha256(head + tail).digest() != whole:
                 raise SystemExit("resumed zip differs from the whole zip")
             result.update(
-                zip_mb=round(zip_bytes / 1e6, 1),
+                zip_mb=round(streamed_bytes / 1e6, 1),
                 zip_seconds=round(zip_wall, 2),
                 zip_ideal_seconds=round(ideal, 2),
                 zip_ratio_vs_ideal=round(zip_wall / ideal, 2),
