@@ -106,6 +106,7 @@ def generate(lines: int, holders: int, history: int, seed: int = 7) -> None:
         "release_id", "format_id", "size_bytes", "currency", "paid_micro", "basis_micro",
         "deal_id", "right_type", "rate", "royalty_micro", "holder_id", "share_bps",
         "amount_micro", "mandate_id", "escrowed", "escrow_release_id", "transfer_id",
+        "track_title", "release_title",
     ]  # fmt: skip
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     territories = ["DE", "FR", "US", "JP", "GB", "BR", "SE", "PL"]
@@ -139,6 +140,7 @@ def generate(lines: int, holders: int, history: int, seed: int = 7) -> None:
                     deals[track.release_id].pk, "sound_recording", "70.00%", royalty,
                     holder_id, share, sign * royalty * share // 10_000, None,
                     escrowed, None, f"royalties:order:{written}",
+                    track.title, f"Release {track.release_id}",  # names as sold
                 ))  # fmt: skip
                 written += 1
             if len(batch) >= 20_000:
