@@ -22,6 +22,7 @@ from tunemeter.api.schemas import (
     QuoteIn,
     QuoteOut,
 )
+from tunemeter.api.v1.shop import quote_item_out
 from tunemeter.catalog.models import Release, Track
 from tunemeter.ledger.exceptions import LedgerError
 from tunemeter.ledger.selectors import balance_minor
@@ -57,16 +58,7 @@ def _quote_out(quote: Quote) -> dict:
         "expires_at": quote.expires_at,
         "items": [
             {
-                "track_id": item.track_id,
-                "release_id": item.release_id,
-                "format": item.format_id,
-                "size_bytes": item.size_bytes,
-                "exact": item.exact,
-                "price_minor": item.price_minor,
-                "discount_minor": item.discount_minor,
-                "owned": item.owned,
-                "available": item.available,
-                "unavailable_reason": item.unavailable_reason,
+                **quote_item_out(item),
                 "credit_minor": item.credit_minor,
                 "covered_by_release_id": item.covered_by.release_id if item.covered_by else None,
                 "note": quote_item_note(item=item),

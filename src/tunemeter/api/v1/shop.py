@@ -48,6 +48,22 @@ KEY_HEADER = Header(
 )
 
 
+def quote_item_out(item) -> dict:
+    """Return the fields of a quote item both APIs show (the old one adds its own)."""
+    return {
+        "track_id": item.track_id,
+        "release_id": item.release_id,
+        "format": item.format_id,
+        "size_bytes": item.size_bytes,
+        "exact": item.exact,
+        "price_minor": item.price_minor,
+        "discount_minor": item.discount_minor,
+        "owned": item.owned,
+        "available": item.available,
+        "unavailable_reason": item.unavailable_reason,
+    }
+
+
 def quote_out(quote: Quote) -> dict:
     return {
         "id": quote.pk,
@@ -55,21 +71,7 @@ def quote_out(quote: Quote) -> dict:
         "territory": quote.territory,
         "total_minor": quote.total_minor,
         "expires_at": quote.expires_at,
-        "items": [
-            {
-                "track_id": item.track_id,
-                "release_id": item.release_id,
-                "format": item.format_id,
-                "size_bytes": item.size_bytes,
-                "exact": item.exact,
-                "price_minor": item.price_minor,
-                "discount_minor": item.discount_minor,
-                "owned": item.owned,
-                "available": item.available,
-                "unavailable_reason": item.unavailable_reason,
-            }
-            for item in quote.items.all()
-        ],
+        "items": [quote_item_out(item) for item in quote.items.all()],
     }
 
 
